@@ -1,0 +1,68 @@
+# make report  — execute the notebooks under PROFILE (default cpu) and render the report
+# make test    — lint, unit tests, then nbval of every notebook under the smoke profile
+# Both create .venv on first use and reuse it afterwards.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROFILE ?= cpu
+# Reading order; 05 (VAE-GAN) runs before 04 because the comparison reads its results.
+NOTEBOOK_ORDER := 01_theory 02_dcgan 03_vae 05_vaegan 04_comparison
+NOTEBOOKS := $(foreach n,$(NOTEBOOK_ORDER),$(wildcard notebooks/$(n).ipynb))
+
+# Kernels read .ipython/ (keeps TensorFlow's C++ log lines out of cell outputs, for nbval).
+export IPYTHONDIR := $(CURDIR)/.ipython
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+# Data: set VAE_VS_GAN_DATA yourself, or keep the shared folder beside the repository.
+ifeq ($(origin VAE_VS_GAN_DATA), undefined)
+ifneq ($(wildcard ../shared/data),)
+export VAE_VS_GAN_DATA := $(abspath ../shared/data)
+endif
+endif
+
+.PHONY: venv lint format test unit nbval report benchmark lock clean-smoke
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+venv: $(VENV)/.installed
+
+lint: venv
+	$(BIN)/ruff check helpers tests notebooks benchmarks
+	$(BIN)/ruff format --check helpers tests notebooks benchmarks
+
+format: venv
+	$(BIN)/ruff check --fix helpers tests notebooks benchmarks
+	$(BIN)/ruff format helpers tests notebooks benchmarks
+
+unit: venv
+	$(BIN)/pytest tests
+
+# nbval re-executes each notebook with its committed parameters (profile = "smoke").
+nbval: venv
+	$(BIN)/pytest --nbval-lax -p no:randomly $(NOTEBOOKS)
+
+test: lint unit nbval
+
+report: venv
+	$(BIN)/python -m helpers.report --profile $(PROFILE) $(NOTEBOOKS)
+
+benchmark: venv
+	$(BIN)/python benchmarks/bench_dcgan.py
+	$(BIN)/python benchmarks/bench_vae.py
+
+# Regenerate the exact-version lock from a fresh resolve of pyproject.toml's ranges.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip && .lock-venv/bin/pip install --quiet .
+	.lock-venv/bin/pip freeze --exclude vae-vs-gan | grep -v '^-e' > constraints.txt
+	rm -rf .lock-venv
+
+clean-smoke:
+	rm -rf runs/smoke

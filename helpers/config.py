@@ -1,0 +1,302 @@
+"""Profiles (`smoke`, `cpu`, `paper`) as plain dataclasses, one per model, validated on creation.
+
+A notebook asks for its model's configuration under a profile and may override any field:
+
+    config = make_config("dcgan", profile, dataset=dataset, epochs=epochs)  # None keeps the default
+
+`paper` holds the paper's exact hyper-parameters (see ../shared/PAPER.md); `cpu` is tuned so the
+whole report runs on a 2-core CPU in well under an hour; `smoke` runs in seconds for tests/nbval.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+PROFILES = ("smoke", "cpu", "paper")
+DATASETS = ("mnist", "fashion_mnist")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+class ConfigError(ValueError):
+    """A profile, dataset or hyper-parameter that cannot be used, with the valid choices."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Fields every model shares. `train_size=None` means the whole training set."""
+
+    profile: str = "smoke"
+    dataset: str = "mnist"
+    seed: int = 0
+    epochs: int = 1
+    batch_size: int = 100
+    learning_rate: float = 1e-3  # paper: Adam, 0.001 for both models
+    train_size: int | None = None
+    precision: str = "float32"
+    snapshot_epochs: tuple[int, ...] = ()  # epochs whose fixed-noise samples are kept as figures
+    export_samples: int = 10_000  # samples written to <model>_samples.npz
+
+    def __post_init__(self) -> None:
+        _check_choice("profile", self.profile, PROFILES)
+        _check_choice("dataset", self.dataset, DATASETS)
+        _check_choice("precision", self.precision, PRECISIONS)
+        _check_positive_int("epochs", self.epochs)
+        _check_positive_int("batch_size", self.batch_size)
+        _check_positive_int("export_samples", self.export_samples)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
+            raise ConfigError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+        if self.train_size is not None:
+            _check_positive_int("train_size", self.train_size)
+            if self.train_size < self.batch_size:
+                raise ConfigError(
+                    f"train_size ({self.train_size}) is smaller than batch_size ({self.batch_size}):"
+                    " not one full batch per epoch"
+                )
+        bad = [e for e in self.snapshot_epochs if not (1 <= e <= self.epochs)]
+        if bad:
+            raise ConfigError(
+                f"snapshot_epochs {bad} lie outside 1..epochs={self.epochs};"
+                " choose epochs inside the run"
+            )
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (tuples become lists) of every field."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def fingerprint(self) -> str:
+        """Short hash of every field that changes what training computes (not export sizes).
+
+        Checkpoints live in a directory named after it, so a run with another config never
+        silently resumes from them.
+        """
+        fields = self.to_dict()
+        for name in ("snapshot_epochs", "export_samples", "epochs"):
+            fields.pop(name, None)  # more epochs, or other exports, may resume the same run
+        text = json.dumps(fields, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class DCGANConfig(TrainConfig):
+    """DCGAN (Radford et al. 2015) as the paper trains it. Widths are the channel counts."""
+
+    latent_dim: int = 100
+    generator_widths: tuple[int, ...] = (256, 128, 64)  # 7x7x256 -> 14x14x128 -> 28x28x64 -> 1
+    discriminator_widths: tuple[int, ...] = (64, 128)
+    kernel_size: int = 5
+    beta_1: float = 0.5  # paper silent; Radford et al.: 0.9 oscillates, 0.5 is stable
+    leaky_slope: float = 0.2
+    epoch_samples: int = 1000  # fixed-noise samples kept every epoch for the FID-per-epoch curve
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_positive_int("latent_dim", self.latent_dim)
+        _check_widths("generator_widths", self.generator_widths)
+        _check_widths("discriminator_widths", self.discriminator_widths)
+        _check_positive_int("kernel_size", self.kernel_size)
+        _check_positive_int("epoch_samples", self.epoch_samples)
+        if not 0 <= self.beta_1 < 1:
+            raise ConfigError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
+
+
+@dataclass(frozen=True)
+class VAEConfig(TrainConfig):
+    """VAE with a Gaussian encoder and Bernoulli decoder, as the paper trains it."""
+
+    latent_dim: int = 2
+    architecture: str = "dense"  # dense | conv
+    hidden_units: tuple[int, ...] = (512, 256)  # dense encoder; the decoder mirrors it
+    conv_filters: tuple[int, ...] = (32, 64)  # conv encoder; the decoder mirrors it
+    binarization: str = "threshold"  # threshold (fixed, x > 0.5) | stochastic (resampled)
+    iwae_k: int = 1000  # importance samples for the log p(x) bound
+    iwae_test_size: int | None = None  # test images scored by the IWAE bound (None = all)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_positive_int("latent_dim", self.latent_dim)
+        _check_choice("architecture", self.architecture, ("dense", "conv"))
+        _check_choice("binarization", self.binarization, ("threshold", "stochastic"))
+        _check_widths("hidden_units", self.hidden_units)
+        _check_widths("conv_filters", self.conv_filters)
+        _check_positive_int("iwae_k", self.iwae_k)
+        if self.iwae_test_size is not None:
+            _check_positive_int("iwae_test_size", self.iwae_test_size)
+
+
+@dataclass(frozen=True)
+class VAEGANConfig(TrainConfig):
+    """VAE-GAN (Larsen et al. 2015): VAE decoder = GAN generator, similarity in D's features."""
+
+    latent_dim: int = 2
+    generator_widths: tuple[int, ...] = (256, 128, 64)
+    discriminator_widths: tuple[int, ...] = (64, 128)
+    encoder_widths: tuple[int, ...] = (64, 128)
+    kernel_size: int = 5
+    beta_1: float = 0.5
+    leaky_slope: float = 0.2
+    gamma: float = 1e-2  # weight of the feature reconstruction vs the GAN term in the decoder loss
+    epoch_samples: int = 1000
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_positive_int("latent_dim", self.latent_dim)
+        _check_widths("generator_widths", self.generator_widths)
+        _check_widths("discriminator_widths", self.discriminator_widths)
+        _check_widths("encoder_widths", self.encoder_widths)
+        _check_positive_int("kernel_size", self.kernel_size)
+        _check_positive_int("epoch_samples", self.epoch_samples)
+        if not self.gamma > 0:
+            raise ConfigError(f"gamma must be positive, got {self.gamma!r}")
+
+
+@dataclass(frozen=True)
+class ClassifierConfig(TrainConfig):
+    """The small CNN whose features the metrics use (trained once per data set, cached)."""
+
+    filters: tuple[int, ...] = (32, 64)
+    feature_units: int = 128
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_widths("filters", self.filters)
+        _check_positive_int("feature_units", self.feature_units)
+
+
+MODELS: dict[str, type[TrainConfig]] = {
+    "dcgan": DCGANConfig,
+    "vae": VAEConfig,
+    "vaegan": VAEGANConfig,
+    "classifier": ClassifierConfig,
+}
+
+# Profile tables: only the fields that differ from the dataclass defaults.
+# paper = the paper's settings exactly (Adam 0.001, batch 100, 200 GAN / 50 VAE epochs).
+PROFILE_FIELDS: dict[str, dict[str, dict]] = {
+    "dcgan": {
+        "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200)),
+        "cpu": dict(
+            epochs=10,
+            generator_widths=(128, 64, 32),
+            discriminator_widths=(32, 64),
+            precision="mixed_bfloat16",
+            snapshot_epochs=(1, 3, 5, 10),
+        ),
+        "smoke": dict(
+            epochs=2,
+            batch_size=64,
+            train_size=512,
+            generator_widths=(16, 8, 4),
+            discriminator_widths=(4, 8),
+            snapshot_epochs=(1, 1, 2, 2),
+            export_samples=500,
+            epoch_samples=200,
+        ),
+    },
+    "vae": {
+        "paper": dict(epochs=50, snapshot_epochs=(1, 2, 5, 10, 20, 50)),
+        "cpu": dict(epochs=50, snapshot_epochs=(1, 2, 5, 10, 20, 50)),
+        "smoke": dict(
+            epochs=2,
+            batch_size=64,
+            train_size=512,
+            hidden_units=(64, 32),
+            snapshot_epochs=(1, 2),
+            iwae_k=50,
+            iwae_test_size=200,
+            export_samples=500,
+        ),
+    },
+    "vaegan": {
+        "paper": dict(epochs=50, latent_dim=2, snapshot_epochs=(1, 10, 25, 50)),
+        "cpu": dict(
+            epochs=8,
+            generator_widths=(128, 64, 32),
+            discriminator_widths=(32, 64),
+            encoder_widths=(32, 64),
+            precision="mixed_bfloat16",
+            snapshot_epochs=(1, 2, 4, 8),
+        ),
+        "smoke": dict(
+            epochs=2,
+            batch_size=64,
+            train_size=512,
+            generator_widths=(16, 8, 4),
+            discriminator_widths=(4, 8),
+            encoder_widths=(4, 8),
+            snapshot_epochs=(1, 2),
+            export_samples=500,
+            epoch_samples=200,
+        ),
+    },
+    "classifier": {
+        "paper": dict(epochs=5, batch_size=128),
+        "cpu": dict(epochs=5, batch_size=128),
+        "smoke": dict(epochs=1, batch_size=64, train_size=2048, filters=(8, 16), feature_units=32),
+    },
+}
+
+
+def make_config(model: str, profile: str, **overrides) -> TrainConfig:
+    """The config of `model` under `profile`, with `overrides` applied (None keeps the default).
+
+    Raises ConfigError naming the valid choices for an unknown model, profile, dataset or field,
+    and for impossible values (non-positive epochs or batch size, ...).
+    """
+    _check_choice("model", model, tuple(MODELS))
+    _check_choice("profile", profile, PROFILES)
+    cls = MODELS[model]
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise ConfigError(
+            f"unknown {model} config field(s) {unknown}; valid fields: {', '.join(sorted(names))}"
+        )
+    values = dict(PROFILE_FIELDS[model][profile])
+    values.update({k: _as_tuple(v) for k, v in overrides.items() if v is not None})
+    values["profile"] = profile
+    return cls(**values)
+
+
+def config_from_dict(model: str, values: dict) -> TrainConfig:
+    """Rebuild a config saved with `to_dict()` (lists become tuples again)."""
+    _check_choice("model", model, tuple(MODELS))
+    return MODELS[model](**{k: _as_tuple(v) for k, v in values.items()})
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_choice(name: str, value, choices: tuple) -> None:
+    if value not in choices:
+        raise ConfigError(f"unknown {name} {value!r}; valid values: {', '.join(map(str, choices))}")
+
+
+def _check_positive_int(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_widths(name: str, value) -> None:
+    if not (isinstance(value, tuple) and value and all(isinstance(v, int) and v > 0 for v in value)):
+        raise ConfigError(f"{name} must be a non-empty tuple of positive integers, got {value!r}")
+
+
+__all__ = [
+    "ClassifierConfig",
+    "ConfigError",
+    "DATASETS",
+    "DCGANConfig",
+    "MODELS",
+    "PROFILES",
+    "TrainConfig",
+    "VAEConfig",
+    "VAEGANConfig",
+    "config_from_dict",
+    "make_config",
+]

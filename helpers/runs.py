@@ -1,0 +1,265 @@
+"""Where a run keeps its files, how they are written (atomically), what they record about the
+environment, and the checkpoints that let training resume after an interruption.
+
+Layout (all under the git-ignored `runs/`):
+
+    runs/<profile>/results/<model>.json         config, seed, environment, history, metrics
+    runs/<profile>/results/<model>_samples.npz  uint8 [N, 28, 28] samples
+    runs/<profile>/figures/<NN>_<what>.png      figures of this run
+    runs/<profile>/checkpoints/<model>-<fingerprint>/   resumable training state
+    runs/<profile>/notebooks/*.ipynb            executed notebooks (make report)
+
+`make report` publishes `figures/` and `results/<profile>/` of non-smoke runs into the repository;
+smoke runs never leave `runs/smoke/`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT_ENV = "VAE_VS_GAN_ROOT"
+_PROJECT_NAME = 'name = "vae-vs-gan"'
+
+
+def project_root() -> Path:
+    """The repository root: $VAE_VS_GAN_ROOT, else the nearest parent of the working directory
+    whose pyproject.toml is this project's, else the working directory (e.g. on Colab)."""
+    if os.environ.get(ROOT_ENV):
+        return Path(os.environ[ROOT_ENV]).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _PROJECT_NAME in pyproject.read_text(errors="ignore"):
+            return candidate
+    return here
+
+
+def run_dir(profile: str) -> Path:
+    """runs/<profile>/, created if missing."""
+    path = project_root() / "runs" / profile
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def results_dir(profile: str) -> Path:
+    """runs/<profile>/results/, created if missing."""
+    path = run_dir(profile) / "results"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def figures_dir(profile: str) -> Path:
+    """runs/<profile>/figures/, created if missing."""
+    path = run_dir(profile) / "figures"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- atomic writes ---------------------------------------------------------------------------
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path`, fsync, then rename over `path`.
+
+    A crash at any moment leaves either the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: str | os.PathLike, obj) -> Path:
+    """JSON (indented, NumPy scalars and arrays converted) written atomically."""
+    text = json.dumps(obj, indent=2, default=_json_default, allow_nan=True)
+    return atomic_write_bytes(path, (text + "\n").encode())
+
+
+def atomic_write_npz(path: str | os.PathLike, **arrays) -> Path:
+    """Compressed `.npz` written atomically (no pickled objects: plain arrays only)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+# --- environment record ----------------------------------------------------------------------
+
+
+def environment_record(seed: int | None = None, precision: str | None = None) -> dict:
+    """Versions, device, precision, seed and git commit: carried by every results file."""
+    record = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "seed": seed,
+        "precision": precision,
+        "git_commit": git_commit(),
+        "time_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+    }
+    try:
+        import keras
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        record.update(
+            tensorflow=tf.__version__,
+            keras=keras.__version__,
+            device=f"{len(gpus)} GPU" if gpus else "CPU",
+            devices=[d.name for d in tf.config.list_logical_devices()],
+            mixed_precision_policy=keras.mixed_precision.global_policy().name,
+        )
+    except ImportError:  # pragma: no cover - TensorFlow is a hard dependency
+        pass
+    return record
+
+
+def git_commit() -> str | None:
+    """The checked-out commit (with `+dirty` when the tree has changes), or None outside git."""
+    try:
+        root = project_root()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_results(profile: str, model: str, payload: dict, config=None) -> Path:
+    """runs/<profile>/results/<model>.json with `payload`, the config and the environment."""
+    record = dict(payload)
+    if config is not None:
+        record.setdefault("config", config.to_dict())
+        record.setdefault("seed", config.seed)
+    record.setdefault(
+        "environment",
+        environment_record(
+            seed=getattr(config, "seed", None), precision=getattr(config, "precision", None)
+        ),
+    )
+    return atomic_write_json(results_dir(profile) / f"{model}.json", record)
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+class Checkpointer:
+    """Resumable training state of one model under one config.
+
+    State = named lists of variables (model weights, optimizer slots, RNG state variables) plus
+    a JSON-able dict (epoch, history, ...). Each `save` writes `state-<epoch>.npz` and
+    `state-<epoch>.json` atomically, then points `latest.json` at them, so an interruption at any
+    instant leaves the previous checkpoint intact. The directory is named after the config's
+    fingerprint: a run with a different config never resumes from these files.
+    """
+
+    def __init__(self, profile: str, model: str, config, keep: int = 2):
+        self.config = config
+        self.directory = run_dir(profile) / "checkpoints" / f"{model}-{config.fingerprint()}"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.keep = keep
+        config_file = self.directory / "config.json"
+        if config_file.exists():
+            saved = {k: v for k, v in read_json(config_file).items()}
+            current = config.to_dict()
+            mismatched = sorted(
+                k
+                for k in current
+                if k not in ("snapshot_epochs", "export_samples", "epochs")
+                and saved.get(k) != current[k]
+            )
+            if mismatched:  # a hash collision or a hand-edited directory: refuse, never mix
+                raise RuntimeError(
+                    f"checkpoint directory {self.directory} belongs to another config "
+                    f"(fields {mismatched} differ); delete it to start over"
+                )
+        else:
+            atomic_write_json(config_file, config.to_dict())
+
+    @property
+    def latest_epoch(self) -> int:
+        """The last finished epoch that was saved (0 when there is none)."""
+        latest = self.directory / "latest.json"
+        return int(read_json(latest)["epoch"]) if latest.exists() else 0
+
+    def save(self, epoch: int, variables: dict[str, list], state: dict) -> None:
+        """Save the variables' values and `state` as the checkpoint of finished `epoch`."""
+        arrays = {
+            f"{name}/{index:04d}": np.asarray(variable.numpy())
+            for name, group in variables.items()
+            for index, variable in enumerate(group)
+        }
+        atomic_write_npz(self.directory / f"state-{epoch:04d}.npz", **arrays)
+        atomic_write_json(self.directory / f"state-{epoch:04d}.json", {"epoch": epoch, **state})
+        atomic_write_json(self.directory / "latest.json", {"epoch": epoch})
+        self._prune()
+
+    def restore(self, variables: dict[str, list]) -> dict | None:
+        """Assign the latest checkpoint to `variables` and return its state (None if none).
+
+        Every variable must already exist (build models and optimizers first).
+        """
+        epoch = self.latest_epoch
+        if epoch == 0:
+            return None
+        with np.load(self.directory / f"state-{epoch:04d}.npz", allow_pickle=False) as saved:
+            for name, group in variables.items():
+                stored = sorted(k for k in saved.files if k.startswith(f"{name}/"))
+                if len(stored) != len(group):
+                    raise RuntimeError(
+                        f"checkpoint {self.directory} has {len(stored)} variables for {name!r}, "
+                        f"the model has {len(group)}: the architecture changed; delete the "
+                        "directory to start over"
+                    )
+                for key, variable in zip(stored, group):
+                    variable.assign(saved[key])
+        return read_json(self.directory / f"state-{epoch:04d}.json")
+
+    def _prune(self) -> None:
+        epochs = sorted(int(p.stem.split("-")[1]) for p in self.directory.glob("state-*.json"))
+        for old in epochs[: -self.keep]:
+            for suffix in (".npz", ".json"):
+                (self.directory / f"state-{old:04d}{suffix}").unlink(missing_ok=True)
+
