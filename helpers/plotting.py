@@ -71,11 +71,87 @@ def plot_curves(history: dict[str, list[float]], keys, title: str, ylabel: str =
         fig = ax.figure
     for key in keys:
         values = history[key]
-        ax.plot(range(1, len(values) + 1), values, marker="o" if len(values) < 30 else None,
-                label=key)
+        ax.plot(
+            range(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=key
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    return fig
+
+
+def layer_rows(model) -> list[tuple[str, str, int]]:
+    """(layer type, output shape, parameters) for each layer of a built functional/Sequential
+    Keras model, the input first."""
+    rows = []
+    inputs = getattr(model, "inputs", None) or []
+    for tensor in inputs:
+        rows.append(("Input", _shape_text(tensor.shape), 0))
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            shape = _shape_text(layer.output.shape)
+        except (AttributeError, ValueError):
+            shape = "?"
+        rows.append((type(layer).__name__, shape, int(layer.count_params())))
+    return rows
+
+
+def _shape_text(shape) -> str:
+    return "×".join(str(d) for d in tuple(shape)[1:])
+
+
+def architecture_figure(models: dict, title: str = ""):
+    """Paper figures 1 and 2: each model drawn as a column of layer boxes with output shapes.
+
+    `models` maps a caption (e.g. "Generator G") to a built Keras model (functional or
+    Sequential with an Input) or to a ready list of (layer type, output shape, params) rows.
+    """
+    columns = {name: m if isinstance(m, list) else layer_rows(m) for name, m in models.items()}
+    tallest = max(len(rows) for rows in columns.values())
+    fig, axes = plt.subplots(
+        1, len(columns), figsize=(4.2 * len(columns), 0.55 * tallest + 1.4), squeeze=False
+    )
+    palette = {
+        "Dense": "#cfe2f3",
+        "Conv2D": "#d9ead3",
+        "Conv2DTranspose": "#fce5cd",
+        "BatchNormalization": "#eeeeee",
+        "Reshape": "#fff2cc",
+        "Flatten": "#fff2cc",
+        "Input": "#ead1dc",
+    }
+    for ax, (name, rows) in zip(axes[0], columns.items()):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-tallest - 0.5, 0.8)
+        ax.set_axis_off()
+        total = sum(params for _, _, params in rows)
+        ax.set_title(f"{name}\n{total:,} parameters", fontsize=10)
+        for index, (kind, shape, params) in enumerate(rows):
+            y = -index
+            ax.add_patch(
+                plt.Rectangle(
+                    (0.05, y - 0.38),
+                    0.9,
+                    0.76,
+                    facecolor=palette.get(kind, "#f4f4f4"),
+                    edgecolor="#555555",
+                    linewidth=0.8,
+                )
+            )
+            ax.text(0.08, y, kind, va="center", ha="left", fontsize=8.5)
+            ax.text(0.92, y, shape, va="center", ha="right", fontsize=8.5, family="monospace")
+            if index:
+                ax.annotate(
+                    "",
+                    xy=(0.5, y + 0.38),
+                    xytext=(0.5, y + 0.62),
+                    arrowprops=dict(arrowstyle="->", color="#555555", lw=0.8),
+                )
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
     return fig
