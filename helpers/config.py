@@ -49,13 +49,15 @@ class TrainConfig:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
-            raise ConfigError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+            raise ConfigError(
+                f"learning_rate must be a positive number, got {self.learning_rate!r}"
+            )
         if self.train_size is not None:
             _check_positive_int("train_size", self.train_size)
             if self.train_size < self.batch_size:
                 raise ConfigError(
-                    f"train_size ({self.train_size}) is smaller than batch_size ({self.batch_size}):"
-                    " not one full batch per epoch"
+                    f"train_size ({self.train_size}) is smaller than batch_size "
+                    f"({self.batch_size}): not one full batch per epoch"
                 )
         bad = [e for e in self.snapshot_epochs if not (1 <= e <= self.epochs)]
         if bad:
@@ -283,7 +285,8 @@ def _check_positive_int(name: str, value) -> None:
 
 
 def _check_widths(name: str, value) -> None:
-    if not (isinstance(value, tuple) and value and all(isinstance(v, int) and v > 0 for v in value)):
+    positive = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value or ())
+    if not (isinstance(value, tuple) and value and positive):
         raise ConfigError(f"{name} must be a non-empty tuple of positive integers, got {value!r}")
 
 

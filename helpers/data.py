@@ -49,7 +49,7 @@ class DataError(RuntimeError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """uint8 images [N, 28, 28] in 0..255 and uint8 labels [N] in 0..9, plus where they came from."""
+    """uint8 images [N, 28, 28] in 0..255, uint8 labels [N] in 0..9, and where they came from."""
 
     name: str
     x_train: np.ndarray
@@ -93,6 +93,16 @@ def _read_location(name: str, path: Path) -> tuple[dict, str]:
 def read_npz(path: Path) -> dict:
     """The four arrays of a Keras-format `.npz`; pickled content is refused (allow_pickle=False)."""
     path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error}). {_HOW_TO_FIX}") from None
+    if magic != b"PK\x03\x04":
+        raise DataError(
+            f"{path}: truncated or not a .npz (zip) file (it does not start with a zip header). "
+            f"{_HOW_TO_FIX}"
+        )
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in NPZ_KEYS if key not in npz.files]
@@ -188,7 +198,9 @@ def validate_arrays(arrays: dict, source: str) -> dict:
                 f"{_HOW_TO_FIX}"
             )
         if y.ndim != 1:
-            raise DataError(f"{source}: y_{split} has shape {y.shape}, expected (N,). {_HOW_TO_FIX}")
+            raise DataError(
+                f"{source}: y_{split} has shape {y.shape}, expected (N,). {_HOW_TO_FIX}"
+            )
         if not np.issubdtype(y.dtype, np.integer):
             raise DataError(
                 f"{source}: y_{split} has dtype {y.dtype}, expected integer labels. {_HOW_TO_FIX}"
@@ -253,7 +265,7 @@ def binarize(images: np.ndarray, method: str = "threshold", seed: int = 0) -> np
     raise ValueError(f"unknown binarisation {method!r}; valid values: threshold, stochastic")
 
 
-def to_uint8_images(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+def to_uint8_images(images: np.ndarray, value_range=(-1.0, 1.0)) -> np.ndarray:
     """Model outputs in `value_range`, shape [N, 28, 28(, 1)] -> uint8 [N, 28, 28] for export."""
     low, high = value_range
     scaled = (np.asarray(images, dtype=np.float32).reshape(-1, *IMAGE_SHAPE) - low) / (high - low)

@@ -124,13 +124,13 @@ def architecture_figure(models: dict, title: str = ""):
         "Flatten": "#fff2cc",
         "Input": "#ead1dc",
     }
-    for ax, (name, rows) in zip(axes[0], columns.items()):
+    for ax, (name, rows) in zip(axes[0], columns.items(), strict=True):
         ax.set_xlim(0, 1)
         ax.set_ylim(-tallest - 0.5, 0.8)
         ax.set_axis_off()
         total = sum(params for _, _, params in rows)
         ax.set_title(f"{name}\n{total:,} parameters", fontsize=10)
-        for index, (kind, shape, params) in enumerate(rows):
+        for index, (kind, shape, _) in enumerate(rows):
             y = -index
             ax.add_patch(
                 plt.Rectangle(

@@ -126,7 +126,7 @@ def environment_record(seed: int | None = None, precision: str | None = None) ->
         "seed": seed,
         "precision": precision,
         "git_commit": git_commit(),
-        "time_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "time_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
     }
     try:
@@ -253,7 +253,7 @@ class Checkpointer:
                         f"the model has {len(group)}: the architecture changed; delete the "
                         "directory to start over"
                     )
-                for key, variable in zip(stored, group):
+                for key, variable in zip(stored, group, strict=True):
                     variable.assign(saved[key])
         return read_json(self.directory / f"state-{epoch:04d}.json")
 
@@ -262,4 +262,3 @@ class Checkpointer:
         for old in epochs[: -self.keep]:
             for suffix in (".npz", ".json"):
                 (self.directory / f"state-{old:04d}{suffix}").unlink(missing_ok=True)
-

@@ -1,0 +1,66 @@
+import dataclasses
+
+import pytest
+
+from helpers.config import MODELS, PROFILES, ConfigError, config_from_dict, make_config
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_is_valid(model, profile):
+    config = make_config(model, profile)
+    assert config.profile == profile
+    assert config_from_dict(model, config.to_dict()) == config  # round-trips through JSON
+
+
+def test_paper_profile_is_the_papers_settings():
+    gan, vae = make_config("dcgan", "paper"), make_config("vae", "paper")
+    assert (gan.epochs, gan.batch_size, gan.learning_rate) == (200, 100, 1e-3)
+    assert gan.precision == "float32" and gan.train_size is None
+    assert gan.snapshot_epochs == (1, 55, 100, 200)
+    assert (vae.epochs, vae.batch_size, vae.learning_rate, vae.latent_dim) == (50, 100, 1e-3, 2)
+    assert vae.train_size is None
+
+
+def test_overrides_apply_and_none_keeps_the_default():
+    config = make_config(
+        "vae", "cpu", dataset="fashion_mnist", epochs=3, seed=None, snapshot_epochs=[1, 3]
+    )
+    assert (config.dataset, config.epochs, config.seed) == ("fashion_mnist", 3, 0)
+    assert config.snapshot_epochs == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        (dict(profile="fast"), "unknown profile 'fast'; valid values: smoke, cpu, paper"),
+        (dict(model="gan"), "unknown model 'gan'; valid values: dcgan, vae"),
+        (dict(dataset="cifar"), "unknown dataset 'cifar'; valid values: mnist, fashion_mnist"),
+        (dict(epochs=0), "epochs must be a positive integer, got 0"),
+        (dict(epochs=2.5), "epochs must be a positive integer"),
+        (dict(batch_size=-4), "batch_size must be a positive integer, got -4"),
+        (dict(learning_rate=0), "learning_rate must be a positive number"),
+        (dict(precision="fp8"), "valid values: float32, mixed_bfloat16"),
+        (dict(epochs=5, snapshot_epochs=(1, 9)), r"snapshot_epochs \[9\] lie outside 1..epochs=5"),
+        (dict(train_size=10, batch_size=100), "smaller than batch_size"),
+        (dict(widths=(1, 2)), "unknown dcgan config field"),
+        (dict(generator_widths=(64, 0)), "non-empty tuple of positive integers"),
+        (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\)"),
+    ],
+)
+def test_bad_values_give_clear_errors(kwargs, pattern):
+    model = kwargs.pop("model", "dcgan")
+    profile = kwargs.pop("profile", "smoke")
+    with pytest.raises(ConfigError, match=pattern):
+        make_config(model, profile, **kwargs)
+
+
+def test_fingerprint_tracks_what_training_computes():
+    base = make_config("dcgan", "smoke")
+    assert base.fingerprint() == make_config("dcgan", "smoke").fingerprint()
+    # more epochs or other exports continue the same run ...
+    assert base.fingerprint() == dataclasses.replace(base, epochs=5).fingerprint()
+    assert base.fingerprint() == make_config("dcgan", "smoke", export_samples=7).fingerprint()
+    # ... anything else is another run
+    assert base.fingerprint() != make_config("dcgan", "smoke", seed=1).fingerprint()
+    assert base.fingerprint() != make_config("dcgan", "smoke", learning_rate=2e-4).fingerprint()

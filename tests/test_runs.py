@@ -1,0 +1,118 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from helpers import runs
+from helpers.config import make_config
+
+
+def test_run_directories_live_under_runs(project_root):
+    assert runs.results_dir("smoke") == project_root / "runs" / "smoke" / "results"
+    assert runs.figures_dir("cpu").is_dir()
+
+
+def test_project_root_found_from_a_subdirectory(tmp_path, monkeypatch):
+    monkeypatch.delenv(runs.ROOT_ENV, raising=False)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "vae-vs-gan"\n')
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert runs.project_root() == tmp_path
+
+
+def test_atomic_json_and_npz_round_trip(tmp_path):
+    runs.atomic_write_json(tmp_path / "a.json", {"x": np.float32(1.5), "y": np.arange(3)})
+    assert json.loads((tmp_path / "a.json").read_text()) == {"x": 1.5, "y": [0, 1, 2]}
+    runs.atomic_write_npz(tmp_path / "b.npz", images=np.ones((2, 28, 28), np.uint8))
+    with np.load(tmp_path / "b.npz", allow_pickle=False) as saved:
+        assert saved["images"].shape == (2, 28, 28)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.npz"]  # no temp files
+
+
+def test_a_crash_mid_write_keeps_the_old_file(tmp_path):
+    """Kill a process while it writes: the target holds the old content or the new, never half."""
+    target = tmp_path / "results.json"
+    runs.atomic_write_json(target, {"version": "old"})
+    script = textwrap.dedent(
+        f"""
+        import os
+        from helpers import runs
+        real_fsync = os.fsync
+        def crash(fd):  # the new bytes are written to the temp file; die before the rename
+            os._exit(9)
+        os.fsync = crash
+        runs.atomic_write_json({str(target)!r}, {{"version": "new", "pad": "x" * 100000}})
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd())
+    assert result.returncode == 9
+    assert json.loads(target.read_text()) == {"version": "old"}
+
+
+def test_an_exception_mid_write_leaves_no_temp_file(tmp_path):
+    with pytest.raises(TypeError):
+        runs.atomic_write_json(tmp_path / "c.json", {"bad": object()})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_environment_record_has_versions(project_root):
+    record = runs.environment_record(seed=3, precision="float32")
+    for key in ("python", "numpy", "tensorflow", "keras", "device", "seed", "git_commit"):
+        assert key in record
+    assert record["seed"] == 3
+
+
+def test_write_results_carries_config_seed_and_environment(project_root):
+    config = make_config("vae", "smoke", seed=5)
+    path = runs.write_results("smoke", "vae", {"history": {"loss": [1.0]}}, config)
+    saved = runs.read_json(path)
+    assert saved["seed"] == 5 and saved["config"]["seed"] == 5
+    assert saved["environment"]["seed"] == 5 and saved["history"] == {"loss": [1.0]}
+
+
+class FakeVariable:
+    def __init__(self, value):
+        self.value = np.asarray(value, dtype=np.float32)
+
+    def numpy(self):
+        return self.value
+
+    def assign(self, value):
+        self.value = np.asarray(value)
+
+
+def test_checkpointer_saves_restores_and_prunes(project_root):
+    config = make_config("dcgan", "smoke")
+    checkpoints = runs.Checkpointer("smoke", "dcgan", config)
+    assert checkpoints.latest_epoch == 0 and checkpoints.restore({}) is None
+    weights = [FakeVariable([1.0, 2.0]), FakeVariable(3.0)]
+    for epoch in (1, 2, 3):
+        weights[1].assign(float(epoch))
+        checkpoints.save(epoch, {"generator": weights}, {"history": {"loss": [0.0] * epoch}})
+    assert checkpoints.latest_epoch == 3
+    assert len(list(checkpoints.directory.glob("state-*.npz"))) == 2  # keeps the last two
+    fresh = [FakeVariable([0.0, 0.0]), FakeVariable(0.0)]
+    state = runs.Checkpointer("smoke", "dcgan", config).restore({"generator": fresh})
+    assert state["epoch"] == 3 and len(state["history"]["loss"]) == 3
+    np.testing.assert_array_equal(fresh[0].value, [1.0, 2.0])
+    assert float(fresh[1].value) == 3.0
+
+
+def test_checkpoints_of_another_config_are_not_reused(project_root):
+    first = runs.Checkpointer("smoke", "dcgan", make_config("dcgan", "smoke"))
+    first.save(1, {"g": [FakeVariable(1.0)]}, {})
+    other = runs.Checkpointer("smoke", "dcgan", make_config("dcgan", "smoke", seed=9))
+    assert other.directory != first.directory and other.latest_epoch == 0
+
+
+def test_a_changed_architecture_is_refused(project_root):
+    config = make_config("dcgan", "smoke")
+    runs.Checkpointer("smoke", "dcgan", config).save(1, {"g": [FakeVariable(1.0)]}, {})
+    with pytest.raises(RuntimeError, match="architecture changed"):
+        runs.Checkpointer("smoke", "dcgan", config).restore(
+            {"g": [FakeVariable(1.0), FakeVariable(2.0)]}
+        )
