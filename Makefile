@@ -22,7 +22,7 @@ export VAE_VS_GAN_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: venv lint format test unit nbval report benchmark lock clean-smoke
+.PHONY: venv lint format test unit nbval report report-deps report-check benchmark lock clean-smoke
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,12 +46,26 @@ unit: venv
 
 # nbval re-executes each notebook with its committed parameters (profile = "smoke").
 nbval: venv
-	$(BIN)/pytest --nbval-lax -p no:randomly $(NOTEBOOKS)
+	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest --nbval-lax $(NOTEBOOKS); \
+	else echo "nbval: no notebooks yet"; fi
 
 test: lint unit nbval
 
-report: venv
+report: venv report-deps
 	$(BIN)/python -m helpers.report --profile $(PROFILE) $(NOTEBOOKS)
+
+# Debian packages the report needs: chromium (prints the PDF, runs the browser tests) and
+# poppler-utils (pdftotext, for the tests). Installed only when missing; needs root or sudo.
+report-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	  echo "report-deps: installing$$missing"; \
+	  $$sudo apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -o DPkg::Lock::Timeout=600 $$missing; \
+	fi
 
 benchmark: venv
 	$(BIN)/python benchmarks/bench_dcgan.py
