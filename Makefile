@@ -10,6 +10,7 @@ PROFILE ?= cpu
 # Reading order; 05 (VAE-GAN) runs before 04 because the comparison reads its results.
 NOTEBOOK_ORDER := 01_theory 02_dcgan 03_vae 05_vaegan 04_comparison
 NOTEBOOKS := $(foreach n,$(NOTEBOOK_ORDER),$(wildcard notebooks/$(n).ipynb))
+LINT_PATHS := $(wildcard helpers tests notebooks benchmarks)
 
 # Kernels read .ipython/ (keeps TensorFlow's C++ log lines out of cell outputs, for nbval).
 export IPYTHONDIR := $(CURDIR)/.ipython
@@ -34,12 +35,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 venv: $(VENV)/.installed
 
 lint: venv
-	$(BIN)/ruff check helpers tests notebooks benchmarks
-	$(BIN)/ruff format --check helpers tests notebooks benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 format: venv
-	$(BIN)/ruff check --fix helpers tests notebooks benchmarks
-	$(BIN)/ruff format helpers tests notebooks benchmarks
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
 
 unit: venv
 	$(BIN)/pytest tests
