@@ -88,8 +88,9 @@ class DCGANConfig(TrainConfig):
     """DCGAN (Radford et al. 2015) as the paper trains it. Widths are the channel counts."""
 
     latent_dim: int = 100
-    generator_widths: tuple[int, ...] = (256, 128, 64)  # 7x7x256 -> 14x14x128 -> 28x28x64 -> 1
-    discriminator_widths: tuple[int, ...] = (64, 128)
+    # G: dense to 7x7x256 -> 7x7x128 -> 14x14x64 -> 28x28x1 (the last two layers upsample)
+    generator_widths: tuple[int, ...] = (256, 128, 64)
+    discriminator_widths: tuple[int, ...] = (64, 128)  # 28x28 -> 14x14x64 -> 7x7x128 -> logit
     kernel_size: int = 5
     beta_1: float = 0.5  # paper silent; Radford et al.: 0.9 oscillates, 0.5 is stable
     leaky_slope: float = 0.2
@@ -99,6 +100,11 @@ class DCGANConfig(TrainConfig):
         super().__post_init__()
         _check_positive_int("latent_dim", self.latent_dim)
         _check_widths("generator_widths", self.generator_widths)
+        if len(self.generator_widths) < 2:
+            raise ConfigError(
+                "generator_widths needs at least two widths (7x7 projection, then 14x14), "
+                f"got {self.generator_widths!r}"
+            )
         _check_widths("discriminator_widths", self.discriminator_widths)
         _check_positive_int("kernel_size", self.kernel_size)
         _check_positive_int("epoch_samples", self.epoch_samples)

@@ -1,0 +1,482 @@
+"""DCGAN (Radford, Metz & Chintala 2015) in TensorFlow, as the paper trains it on MNIST.
+
+The generator projects z ~ N(0, I) to a 7x7 tensor and upsamples with transposed convolutions
+(ReLU, tanh output); the discriminator downsamples with strided convolutions (LeakyReLU) to one
+logit. Training is a custom `tf.function` step with `GradientTape` under a `tf.distribute`
+strategy, resumable from a checkpoint after every epoch:
+
+    run = train_dcgan(config, dataset.x_train)   # resumes if a checkpoint exists
+    paths = export_results(run)                  # dcgan.json, samples, epoch samples, weights
+
+All randomness of training is a function of (seed, epoch, step): batches come from
+`make_batches(..., seed, epoch)`, noise from `tf.random.stateless_normal(seed=[seed,
+epoch * 100000 + step])`, initial weights from seeded initialisers. A run resumed at epoch e
+therefore computes exactly what an uninterrupted run computes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from helpers.config import DCGANConfig
+from helpers.data import make_batches, to_gan_range, to_uint8_images
+from helpers.runs import Checkpointer, atomic_write_npz, results_dir, write_results
+from helpers.training import EpochProgress, check_finite, seed_everything
+
+MODEL = "dcgan"
+IMAGE_SIZE = 28
+BASE_SIZE = 7  # the generator projects z to 7x7; two stride-2 layers reach 28x28
+HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+STEPS_PER_CALL = 50  # steps run inside one tf.function call (Ctrl-C is seen between calls)
+# Seed streams of the fixed noise (training noise uses epoch * 100000 + step, far below these).
+EPOCH_SAMPLE_STREAM = 2**30 + 1
+EXPORT_SAMPLE_STREAM = 2**30 + 2
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+def _weights(seed: int, index: int, mean: float = 0.0):
+    """N(mean, 0.02) with its own seed per layer, so building a model twice gives equal weights."""
+    return keras.initializers.RandomNormal(mean=mean, stddev=0.02, seed=seed * 1000 + index)
+
+
+def build_generator(config: DCGANConfig) -> keras.Model:
+    """G: z float32 [N, latent_dim] -> images float32 [N, 28, 28, 1] in [-1, 1] (tanh).
+
+    Widths (w0, w1, ..., wn): Dense to 7x7xw0, then transposed convolutions to w1..wn and to one
+    channel; the last two double the size (7 -> 14 -> 28), earlier ones keep 7x7. Batch norm
+    and ReLU after every layer but the output (Radford et al.); weights N(0, 0.02) (paper).
+    """
+    widths, k, seed, policy = (
+        config.generator_widths,
+        config.kernel_size,
+        config.seed,
+        config.precision,
+    )
+    z = keras.Input((config.latent_dim,), name="z")
+    x = keras.layers.Dense(
+        BASE_SIZE * BASE_SIZE * widths[0],
+        use_bias=False,
+        kernel_initializer=_weights(seed, 0),
+        dtype=policy,
+        name="project",
+    )(z)
+    x = keras.layers.Reshape((BASE_SIZE, BASE_SIZE, widths[0]), dtype=policy, name="reshape")(x)
+    x = _batch_norm_relu(x, seed, 1, policy, "project")
+    outputs = [*widths[1:], 1]
+    for index, width in enumerate(outputs):
+        last = index == len(outputs) - 1
+        stride = 2 if index >= len(outputs) - 2 else 1
+        x = keras.layers.Conv2DTranspose(
+            width, k, strides=stride, padding="same", use_bias=last,
+            kernel_initializer=_weights(seed, 10 + 2 * index), dtype=policy,
+            name="output" if last else f"deconv{index + 1}",
+        )(x)  # fmt: skip
+        if not last:
+            x = _batch_norm_relu(x, seed, 11 + 2 * index, policy, f"deconv{index + 1}")
+    # tanh in float32: images leave G at full precision whatever the policy
+    images = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    return keras.Model(z, images, name="generator")
+
+
+def _batch_norm_relu(x, seed: int, index: int, policy: str, name: str):
+    x = keras.layers.BatchNormalization(
+        gamma_initializer=_weights(seed, index, mean=1.0), dtype=policy, name=f"{name}_bn"
+    )(x)
+    return keras.layers.ReLU(dtype=policy, name=f"{name}_relu")(x)
+
+
+def build_discriminator(config: DCGANConfig) -> keras.Model:
+    """D: images float32 [N, 28, 28, 1] in [-1, 1] -> one logit float32 [N, 1] (D(x) = sigmoid).
+
+    Strided 5x5 convolutions (no pooling), LeakyReLU(0.2), batch norm on all but the first
+    layer (Radford et al.), then one dense output unit kept in float32 under mixed precision.
+    """
+    k, seed, policy = config.kernel_size, config.seed, config.precision
+    images = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name="images")
+    x = images
+    for index, width in enumerate(config.discriminator_widths):
+        x = keras.layers.Conv2D(
+            width, k, strides=2, padding="same", use_bias=index == 0,
+            kernel_initializer=_weights(seed, 100 + 2 * index), dtype=policy,
+            name=f"conv{index + 1}",
+        )(x)  # fmt: skip
+        if index > 0:
+            x = keras.layers.BatchNormalization(
+                gamma_initializer=_weights(seed, 101 + 2 * index, mean=1.0), dtype=policy,
+                name=f"conv{index + 1}_bn",
+            )(x)  # fmt: skip
+        x = keras.layers.LeakyReLU(config.leaky_slope, dtype=policy, name=f"conv{index + 1}_lrelu")(
+            x
+        )
+    x = keras.layers.Flatten(dtype=policy, name="flatten")(x)
+    # the logit and everything after it (sigmoid, losses) stay float32
+    logit = keras.layers.Dense(
+        1, kernel_initializer=_weights(seed, 199), dtype="float32", name="logit"
+    )(x)
+    return keras.Model(images, logit, name="discriminator")
+
+
+def build_optimizer(config: DCGANConfig) -> keras.optimizers.Optimizer:
+    """Adam(learning_rate, beta_1) as the paper (lr) and Radford et al. (beta_1 = 0.5) use it."""
+    optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+    if config.precision == "mixed_float16":  # float16 needs loss scaling; bfloat16 does not
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+# --- losses (the math of the minimax game, in logits for numerical stability) ----------------
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """Per-example -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit): softplus form."""
+    return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
+
+
+def generator_loss(fake_logits):
+    """Non-saturating generator loss, per example: -log D(G(z)) (Goodfellow et al. 2014)."""
+    return tf.nn.softplus(-fake_logits)
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def default_strategy() -> tf.distribute.Strategy:
+    """MirroredStrategy over all GPUs when there are several, else the default strategy."""
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([g.name for g in gpus])
+    return tf.distribute.get_strategy()
+
+
+class DCGAN:
+    """G, D, their optimizers and the distributed training step, built in `strategy.scope()`.
+
+    One step (Goodfellow et al. Algorithm 1 with k = 1, both players updated from the same
+    forward pass as in the TensorFlow DCGAN tutorial): D descends its cross-entropy on a real
+    and a generated batch; G descends the non-saturating loss -log D(G(z)).
+    """
+
+    def __init__(self, config: DCGANConfig, strategy: tf.distribute.Strategy | None = None):
+        self.config = config
+        self.strategy = strategy or default_strategy()
+        replicas = self.strategy.num_replicas_in_sync
+        if config.batch_size % replicas:
+            raise ValueError(
+                f"batch_size {config.batch_size} does not split over {replicas} replicas"
+            )
+        with self.strategy.scope():
+            self.generator = build_generator(config)
+            self.discriminator = build_discriminator(config)
+            self.g_optimizer = build_optimizer(config)
+            self.d_optimizer = build_optimizer(config)
+            self.g_optimizer.build(self.generator.trainable_variables)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+        self._run_steps = tf.function(self._run_steps_python)
+
+    @property
+    def variables(self) -> dict[str, list]:
+        """Everything a checkpoint must hold: weights, BN statistics, both optimizers' state."""
+        return {
+            "generator": list(self.generator.weights),
+            "discriminator": list(self.discriminator.weights),
+            "generator_optimizer": list(self.g_optimizer.variables),
+            "discriminator_optimizer": list(self.d_optimizer.variables),
+        }
+
+    def parameters(self) -> dict[str, int]:
+        return {
+            "generator": int(self.generator.count_params()),
+            "discriminator": int(self.discriminator.count_params()),
+        }
+
+    def _replica_step(self, real, noise, update_generator: bool):
+        """One step on this replica's share of the batch; returns per-replica sums / batch."""
+        scale = 1.0 / self.config.batch_size  # global batch: replicas' gradients are summed
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(noise, training=True)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = tf.reduce_sum(discriminator_loss(real_logits, fake_logits)) * scale
+            g_loss = tf.reduce_sum(generator_loss(fake_logits)) * scale
+            d_objective, g_objective = d_loss, g_loss
+            if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+                d_objective = self.d_optimizer.scale_loss(d_loss)
+                g_objective = self.g_optimizer.scale_loss(g_loss)
+        d_variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply(d_tape.gradient(d_objective, d_variables), d_variables)
+        if update_generator:
+            g_variables = self.generator.trainable_variables
+            self.g_optimizer.apply(g_tape.gradient(g_objective, g_variables), g_variables)
+        d_real = tf.reduce_sum(tf.sigmoid(real_logits)) * scale
+        d_fake = tf.reduce_sum(tf.sigmoid(fake_logits)) * scale
+        return tf.stack([d_loss, g_loss, d_real, d_fake])
+
+    def _run_steps_python(self, iterator, steps, update_generator: bool = True):
+        totals = tf.zeros([len(HISTORY_KEYS)], tf.float32)
+        for _ in tf.range(steps):
+            real, noise = next(iterator)
+            per_replica = self.strategy.run(
+                lambda r, z: self._replica_step(r, z, update_generator), args=(real, noise)
+            )
+            totals += self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        return totals
+
+    def train_epoch(self, dataset: tf.data.Dataset, steps: int, update_generator: bool = True):
+        """Run `steps` steps over `dataset` of (images, noise) global batches; mean metrics.
+
+        Steps run in chunks inside one `tf.function` call each (no per-step Python overhead).
+        """
+        iterator = iter(self.strategy.experimental_distribute_dataset(dataset))
+        totals = np.zeros(len(HISTORY_KEYS), np.float64)
+        done = 0
+        while done < steps:
+            chunk = min(STEPS_PER_CALL, steps - done)
+            totals += self._run_steps(iterator, tf.constant(chunk), update_generator).numpy()
+            done += chunk
+        return dict(zip(HISTORY_KEYS, (totals / steps).tolist(), strict=True))
+
+    def generate(self, noise, batch_size: int = 500) -> np.ndarray:
+        """Images of G in inference mode: uint8 [N, 28, 28] for noise float32 [N, latent]."""
+        parts = [
+            self.generator(noise[i : i + batch_size], training=False).numpy()
+            for i in range(0, len(noise), batch_size)
+        ]
+        return to_uint8_images(np.concatenate(parts), value_range=(-1.0, 1.0))
+
+
+def training_batches(config: DCGANConfig, images: np.ndarray, epoch: int) -> tf.data.Dataset:
+    """(images, noise) batches of `epoch`: order from (seed, epoch), noise from (seed, epoch,
+    step), so any epoch can be recomputed exactly after a restart."""
+    steps = len(images) // config.batch_size
+    seed, latent, batch = config.seed, config.latent_dim, config.batch_size
+
+    def noise(step):
+        return tf.random.stateless_normal(
+            [batch, latent], seed=tf.stack([tf.constant(seed, tf.int64), epoch * 100000 + step])
+        )
+
+    noises = tf.data.Dataset.range(steps).map(noise)
+    return tf.data.Dataset.zip(make_batches(images, batch, seed, epoch), noises)
+
+
+def fixed_noise(config: DCGANConfig, count: int, stream: int) -> tf.Tensor:
+    """The same z float32 [count, latent] on every call (for snapshots and exports)."""
+    return tf.random.stateless_normal([count, config.latent_dim], seed=[config.seed, stream])
+
+
+def prepare_images(config: DCGANConfig, images: np.ndarray) -> np.ndarray:
+    """uint8 [N, 28, 28] (or float32 [N, 28, 28, 1] already in [-1, 1]) -> the first
+    `train_size` images as float32 [n, 28, 28, 1] in [-1, 1]."""
+    images = np.asarray(images)
+    x = to_gan_range(images) if images.dtype == np.uint8 else images.astype(np.float32)
+    if x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+        raise ValueError(f"images have shape {images.shape}, expected [N, 28, 28] uint8")
+    if config.train_size is not None:
+        if config.train_size > len(x):
+            raise ValueError(f"train_size {config.train_size} exceeds the {len(x)} images given")
+        x = x[: config.train_size]
+    if len(x) < config.batch_size:
+        raise ValueError(f"{len(x)} images are fewer than one batch of {config.batch_size}")
+    return x
+
+
+@dataclass
+class DCGANRun:
+    """What `train_dcgan` returns: the trained model and everything measured on the way."""
+
+    config: DCGANConfig
+    model: DCGAN
+    history: dict[str, list[float]]
+    epoch_seconds: list[float]
+    wall_time_seconds: float
+    epoch_samples: np.ndarray  # uint8 [E, epoch_samples, 28, 28], fixed noise, after each epoch
+    resumed_from: int  # the epoch the run started after (0: from scratch)
+    images_per_epoch: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def generator(self) -> keras.Model:
+        return self.model.generator
+
+    @property
+    def discriminator(self) -> keras.Model:
+        return self.model.discriminator
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return np.arange(1, len(self.epoch_seconds) + 1)
+
+    @property
+    def images_per_second(self) -> float:
+        """Training throughput over all epochs (the first includes tracing the step)."""
+        return self.images_per_epoch * len(self.epoch_seconds) / max(sum(self.epoch_seconds), 1e-9)
+
+    def snapshot(self, epoch: int, count: int = 100) -> np.ndarray:
+        """uint8 [count, 28, 28]: the fixed-noise samples kept after `epoch`."""
+        return self.epoch_samples[epoch - 1, :count]
+
+
+def train_dcgan(
+    config: DCGANConfig,
+    images: np.ndarray,
+    *,
+    strategy: tf.distribute.Strategy | None = None,
+    progress: bool = True,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
+) -> DCGANRun:
+    """Train (or resume, or just reload) the DCGAN of `config` on `images` uint8 [N, 28, 28].
+
+    After every epoch: the NaN guard (`check_finite`; raises before anything of the bad epoch
+    is saved, so the last good checkpoint stays), fixed-noise samples, then a checkpoint.
+    `on_epoch_end(epoch, metrics)` runs after the checkpoint (tests use it to interrupt).
+    """
+    seed_everything(config.seed)
+    x = prepare_images(config, images)
+    steps = len(x) // config.batch_size
+    model = DCGAN(config, strategy)
+    checkpointer = Checkpointer(config.profile, MODEL, config)
+    samples_dir = checkpointer.directory / "epoch_samples"
+    state = checkpointer.restore(model.variables) or {}
+    start = int(state.get("epoch", 0))
+    if start > config.epochs:
+        raise RuntimeError(
+            f"the checkpoint in {checkpointer.directory} is at epoch {start}, beyond the "
+            f"requested {config.epochs} epochs; ask for at least {start} epochs or delete it"
+        )
+    history = {key: list(state.get("history", {}).get(key, [])) for key in HISTORY_KEYS}
+    epoch_seconds = list(state.get("epoch_seconds", []))
+    wall_time = float(state.get("wall_time_seconds", 0.0))
+    noise = fixed_noise(config, config.epoch_samples, EPOCH_SAMPLE_STREAM)
+    meter = EpochProgress(config.epochs, start + 1, label="dcgan") if progress else None
+    for epoch in range(start + 1, config.epochs + 1):
+        began = time.perf_counter()
+        metrics = model.train_epoch(training_batches(config, x, epoch), steps)
+        trained = time.perf_counter()
+        check_finite(epoch, {k: metrics[k] for k in ("d_loss", "g_loss")})
+        atomic_write_npz(samples_dir / f"epoch-{epoch:04d}.npz", images=model.generate(noise))
+        for key in HISTORY_KEYS:
+            history[key].append(metrics[key])
+        epoch_seconds.append(trained - began)
+        wall_time += time.perf_counter() - began
+        checkpointer.save(
+            epoch,
+            model.variables,
+            {
+                "history": history,
+                "epoch_seconds": epoch_seconds,
+                "wall_time_seconds": wall_time,
+                # every random draw is a function of (seed, epoch, step): this is the RNG state
+                "rng": {"seed": config.seed, "next_epoch": epoch + 1},
+            },
+        )
+        if meter:
+            meter.update(
+                epoch,
+                {"D loss": metrics["d_loss"], "G loss": metrics["g_loss"],
+                 "D(x)": metrics["d_real"], "D(G(z))": metrics["d_fake"]},
+            )  # fmt: skip
+        if on_epoch_end:
+            on_epoch_end(epoch, metrics)
+    return DCGANRun(
+        config=config,
+        model=model,
+        history=history,
+        epoch_seconds=epoch_seconds,
+        wall_time_seconds=wall_time,
+        epoch_samples=_load_epoch_samples(samples_dir, config.epochs),
+        resumed_from=start,
+        images_per_epoch=steps * config.batch_size,
+    )
+
+
+def _load_epoch_samples(directory: Path, epochs: int) -> np.ndarray:
+    arrays = []
+    for epoch in range(1, epochs + 1):
+        path = directory / f"epoch-{epoch:04d}.npz"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} is missing: the per-epoch samples of this checkpoint were deleted; "
+                "delete the checkpoint directory to train again"
+            )
+        with np.load(path) as saved:
+            arrays.append(saved["images"])
+    return np.stack(arrays)
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+def export_results(run: DCGANRun) -> dict[str, Path]:
+    """Write dcgan.json, dcgan_samples.npz (export_samples uint8 images), dcgan_epoch_samples.npz
+    and dcgan.weights.h5 (generator) into runs/<profile>/results/; returns their paths."""
+    config = run.config
+    out = results_dir(config.profile)
+    samples = run.model.generate(fixed_noise(config, config.export_samples, EXPORT_SAMPLE_STREAM))
+    paths = {
+        "samples": atomic_write_npz(out / f"{MODEL}_samples.npz", images=samples),
+        "epoch_samples": atomic_write_npz(
+            out / f"{MODEL}_epoch_samples.npz",
+            images=run.epoch_samples,
+            epochs=run.epochs.astype(np.int32),
+        ),
+        "weights": _save_weights_atomically(run.generator, out / f"{MODEL}.weights.h5"),
+    }
+    payload = {
+        "history": run.history,
+        "epoch_seconds": run.epoch_seconds,
+        "wall_time_seconds": run.wall_time_seconds,
+        "images_per_second": run.images_per_second,
+        "parameters": run.model.parameters(),
+        "images_per_epoch": run.images_per_epoch,
+        "replicas": run.model.strategy.num_replicas_in_sync,
+        "final": {key: values[-1] for key, values in run.history.items()},
+    }
+    paths["json"] = write_results(config.profile, MODEL, payload, config)
+    return paths
+
+
+def _save_weights_atomically(model: keras.Model, path: Path) -> Path:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".weights.h5")
+    os.close(handle)
+    try:
+        model.save_weights(temporary, overwrite=True)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_generator(config: DCGANConfig, path: str | os.PathLike | None = None) -> keras.Model:
+    """The exported generator of `config` (default: runs/<profile>/results/dcgan.weights.h5)."""
+    generator = build_generator(config)
+    generator.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
+    return generator
+
+
+__all__ = [
+    "DCGAN",
+    "DCGANRun",
+    "build_discriminator",
+    "build_generator",
+    "build_optimizer",
+    "default_strategy",
+    "discriminator_loss",
+    "export_results",
+    "fixed_noise",
+    "generator_loss",
+    "load_generator",
+    "train_dcgan",
+    "training_batches",
+]

@@ -1,0 +1,303 @@
+"""DCGAN: architecture, initialisation, the training step, determinism, resume, NaN guard,
+distribution over two logical CPUs, and the exported files. Tiny widths, tiny data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.config import make_config
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from helpers import dcgan  # noqa: E402
+from helpers.runs import Checkpointer, read_json  # noqa: E402
+from helpers.training import NonFiniteLossError  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tiny_config(**overrides):
+    values = dict(
+        generator_widths=(8, 4),
+        discriminator_widths=(4, 8),
+        latent_dim=8,
+        batch_size=16,
+        train_size=64,
+        epochs=3,
+        epoch_samples=12,
+        export_samples=40,
+        snapshot_epochs=(1,),
+    )
+    values.update(overrides)
+    return make_config("dcgan", "smoke", **values)
+
+
+def tiny_images(count: int = 64, seed: int = 0) -> np.ndarray:
+    """uint8 [count, 28, 28]: bright squares at random places on black (learnable, not noise)."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((count, 28, 28), np.uint8)
+    for image, (row, col) in zip(images, rng.integers(2, 18, size=(count, 2)), strict=True):
+        image[row : row + 8, col : col + 8] = 255
+    return images
+
+
+def generator_weights(run) -> list[np.ndarray]:
+    return [w.numpy() for w in run.generator.weights]
+
+
+# --- architecture ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_shapes_dtypes_and_output_range(precision):
+    config = tiny_config(precision=precision)
+    generator, discriminator = dcgan.build_generator(config), dcgan.build_discriminator(config)
+    output = generator.get_layer("output").kernel
+    output.assign(output * 1e4)  # drive tanh into saturation: the range must still hold
+    z = tf.random.stateless_normal([5, config.latent_dim], seed=[1, 2])
+    images = generator(z, training=False)
+    logits = discriminator(images, training=False)
+    assert images.shape == (5, 28, 28, 1) and images.dtype == tf.float32
+    assert float(tf.reduce_min(images)) >= -1.0 and float(tf.reduce_max(images)) <= 1.0
+    assert float(tf.reduce_max(tf.abs(images))) > 0.99  # saturated, yet inside
+    assert logits.shape == (5, 1) and logits.dtype == tf.float32  # float32 logit under bf16
+    if precision == "mixed_bfloat16":
+        assert generator.get_layer("deconv1").compute_dtype == "bfloat16"
+        assert discriminator.get_layer("conv2").compute_dtype == "bfloat16"
+        assert all(w.dtype == "float32" for w in generator.weights)  # float32 master weights
+
+
+def test_paper_architecture_has_the_dcgan_layers():
+    config = make_config("dcgan", "paper")
+    generator, discriminator = dcgan.build_generator(config), dcgan.build_discriminator(config)
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in generator.layers}
+    assert shapes["reshape"] == (7, 7, 256)
+    assert shapes["deconv1"] == (7, 7, 128)
+    assert shapes["deconv2"] == (14, 14, 64)
+    assert shapes["output"] == (28, 28, 1)
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in discriminator.layers}
+    assert shapes["conv1"] == (14, 14, 64) and shapes["conv2"] == (7, 7, 128)
+    assert shapes["logit"] == (1,)
+    kinds = {type(layer).__name__ for layer in [*generator.layers, *discriminator.layers]}
+    assert not kinds & {"MaxPooling2D", "AveragePooling2D"}  # no pooling (Radford et al.)
+    assert generator.get_layer("tanh").get_config()["activation"] == "tanh"
+    convolutions = [la for la in discriminator.layers if isinstance(la, keras.layers.Conv2D)]
+    assert len(convolutions) == 2 and all(la.strides == (2, 2) for la in convolutions)
+
+
+def test_initial_weights_are_normal_with_std_002():
+    config = make_config("dcgan", "paper")
+    for model in (dcgan.build_generator(config), dcgan.build_discriminator(config)):
+        kernels = [w.numpy() for w in model.weights if w.name == "kernel" and w.numpy().size > 5000]
+        assert kernels, model.name
+        for kernel in kernels:
+            assert abs(kernel.std() - 0.02) < 0.001, (model.name, kernel.shape, kernel.std())
+            assert abs(kernel.mean()) < 0.002
+        gammas = [w.numpy() for w in model.weights if w.name == "gamma"]
+        assert all(abs(g.mean() - 1.0) < 0.01 for g in gammas)  # N(1, 0.02), Radford et al.
+
+
+def test_same_config_builds_the_same_initial_weights():
+    config = tiny_config()
+    first, second = dcgan.build_generator(config), dcgan.build_generator(config)
+    for a, b in zip(first.weights, second.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    other = dcgan.build_generator(tiny_config(seed=1))
+    assert not np.array_equal(first.weights[0].numpy(), other.weights[0].numpy())
+
+
+def test_losses_are_the_cross_entropies_of_the_game():
+    real, fake = tf.constant([[2.0], [-1.0]]), tf.constant([[0.5], [-3.0]])
+    d_real, d_fake = tf.sigmoid(real), tf.sigmoid(fake)
+    expected_d = -np.log(d_real.numpy()) - np.log(1 - d_fake.numpy())
+    np.testing.assert_allclose(dcgan.discriminator_loss(real, fake), expected_d, rtol=1e-6)
+    np.testing.assert_allclose(dcgan.generator_loss(fake), -np.log(d_fake.numpy()), rtol=1e-6)
+
+
+# --- the training step -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_discriminator_steps_on_a_fixed_batch_lower_its_loss():
+    config = tiny_config()
+    model = dcgan.DCGAN(config)
+    real = dcgan.prepare_images(config, tiny_images())[: config.batch_size]
+    noise = tf.random.stateless_normal([config.batch_size, config.latent_dim], seed=[3, 4])
+    batch = tf.data.Dataset.from_tensors((real, noise))
+    generator_before = [w.numpy() for w in model.generator.trainable_weights]
+    losses = [model.train_epoch(batch, 1, update_generator=False)["d_loss"] for _ in range(8)]
+    assert losses[-1] < losses[0] - 0.1, losses
+    for before, after in zip(generator_before, model.generator.trainable_weights, strict=True):
+        np.testing.assert_array_equal(before, after.numpy())  # only D moved
+
+
+@pytest.mark.slow
+def test_same_seed_gives_identical_history(project_root, monkeypatch):
+    config = tiny_config(epochs=1)
+    first = dcgan.train_dcgan(config, tiny_images(), progress=False)
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "second"))
+    second = dcgan.train_dcgan(config, tiny_images(), progress=False)
+    assert second.resumed_from == 0  # trained again, not reloaded
+    assert first.history == second.history
+    for a, b in zip(generator_weights(first), generator_weights(second), strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = dcgan.train_dcgan(tiny_config(epochs=1, seed=1), tiny_images(), progress=False)
+    assert other.resumed_from == 0  # another config never resumes this one's checkpoint
+    assert other.history["d_loss"] != first.history["d_loss"]
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.slow
+def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch):
+    config = tiny_config(epochs=3)
+    images = tiny_images()
+    uninterrupted = dcgan.train_dcgan(config, images, progress=False)
+
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "interrupted"))
+
+    def stop_after_epoch_2(epoch, metrics):
+        if epoch == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        dcgan.train_dcgan(config, images, progress=False, on_epoch_end=stop_after_epoch_2)
+    assert Checkpointer("smoke", "dcgan", config).latest_epoch == 2
+    resumed = dcgan.train_dcgan(config, images, progress=False)
+    assert resumed.resumed_from == 2
+    assert resumed.history == uninterrupted.history  # exactly, not approximately
+    assert len(resumed.epoch_seconds) == 3  # the first two come from the checkpoint
+    for a, b in zip(generator_weights(resumed), generator_weights(uninterrupted), strict=True):
+        np.testing.assert_array_equal(a, b)
+    pairs = zip(
+        resumed.model.d_optimizer.variables, uninterrupted.model.d_optimizer.variables, strict=True
+    )
+    for a, b in pairs:
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(resumed.epoch_samples, uninterrupted.epoch_samples)
+
+    again = dcgan.train_dcgan(config, images, progress=False)  # finished: reload, train nothing
+    assert again.resumed_from == 3 and again.history == uninterrupted.history
+
+
+@pytest.mark.slow
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root):
+    images = tiny_images()
+    dcgan.train_dcgan(tiny_config(epochs=1), images, progress=False)
+    checkpointer = Checkpointer("smoke", "dcgan", tiny_config(epochs=1))
+    saved = (checkpointer.directory / "state-0001.npz").read_bytes()
+
+    poisoned = dcgan.prepare_images(tiny_config(), images).copy()
+    poisoned[::7] = np.nan  # a corrupt batch: D(x) and both losses become NaN
+    with pytest.raises(NonFiniteLossError, match="epoch 2.*last good checkpoint"):
+        dcgan.train_dcgan(tiny_config(epochs=2), poisoned, progress=False)
+    assert checkpointer.latest_epoch == 1
+    assert (checkpointer.directory / "state-0001.npz").read_bytes() == saved
+    assert not (checkpointer.directory / "state-0002.npz").exists()
+
+
+@pytest.mark.slow
+def test_absurd_learning_rate_is_caught(project_root):
+    config = tiny_config(epochs=1, learning_rate=1e30)
+    with pytest.raises(NonFiniteLossError, match="epoch 1"):
+        dcgan.train_dcgan(config, tiny_images(), progress=False)
+    assert Checkpointer("smoke", "dcgan", config).latest_epoch == 0
+
+
+@pytest.mark.slow
+def test_exports_follow_the_results_contract(project_root):
+    config = tiny_config(epochs=2, snapshot_epochs=(1, 2))
+    run = dcgan.train_dcgan(config, tiny_images(), progress=False)
+    paths = dcgan.export_results(run)
+    record = read_json(paths["json"])
+    for key in ("config", "seed", "environment", "history", "epoch_seconds", "wall_time_seconds",
+                "images_per_second", "parameters"):  # fmt: skip
+        assert key in record, key
+    assert set(record["history"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(len(v) == 2 for v in record["history"].values())
+    assert record["parameters"]["generator"] == run.generator.count_params()
+    with np.load(paths["samples"]) as saved:
+        assert saved["images"].shape == (40, 28, 28) and saved["images"].dtype == np.uint8
+    with np.load(paths["epoch_samples"]) as saved:
+        assert saved["images"].shape == (2, 12, 28, 28) and saved["images"].dtype == np.uint8
+        np.testing.assert_array_equal(saved["epochs"], [1, 2])
+        np.testing.assert_array_equal(saved["images"][-1], run.snapshot(2, 12))
+    reloaded = dcgan.load_generator(config, paths["weights"])
+    z = dcgan.fixed_noise(config, 4, 123)
+    np.testing.assert_array_equal(reloaded(z).numpy(), run.generator(z, training=False).numpy())
+
+
+def test_prepare_images_rejects_bad_input():
+    with pytest.raises(ValueError, match="expected"):
+        dcgan.prepare_images(tiny_config(), np.zeros((64, 32, 32), np.uint8))
+    with pytest.raises(ValueError, match="exceeds"):
+        dcgan.prepare_images(tiny_config(train_size=128), tiny_images(64))
+
+
+# --- distribution ----------------------------------------------------------------------------
+
+DISTRIBUTED_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+
+    # two logical CPUs: must happen before anything initialises TensorFlow's devices
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+    )
+    sys.path.insert(0, sys.argv[1])
+    from tests.test_dcgan import tiny_config, tiny_images
+    from helpers import dcgan
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    run = dcgan.train_dcgan(tiny_config(epochs=1), tiny_images(),
+                            strategy=strategy, progress=False)
+    kernel = run.generator.get_layer("deconv1").kernel.value  # the tf MirroredVariable
+    replicas = strategy.experimental_local_results(kernel)
+    copies = [v.numpy() for v in replicas]
+    print(json.dumps({
+        "replicas": run.model.strategy.num_replicas_in_sync,
+        "strategy": type(run.model.strategy).__name__,
+        "variable": type(kernel).__name__,
+        "devices": sorted(v.device for v in replicas),
+        "copies_equal": bool(np.array_equal(copies[0], copies[1])),
+        "moved": bool(not np.array_equal(copies[0], dcgan.build_generator(
+            tiny_config()).get_layer("deconv1").kernel.numpy())),
+        "history": run.history,
+    }))
+    """
+)
+
+
+@pytest.mark.slow
+def test_step_runs_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    environment = dict(os.environ, VAE_VS_GAN_ROOT=str(tmp_path), TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-c", DISTRIBUTED_SCRIPT, str(REPO)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["strategy"] == "MirroredStrategy" and report["replicas"] == 2
+    assert report["variable"] == "MirroredVariable"
+    assert [d.split("/")[-1] for d in report["devices"]] == ["device:CPU:0", "device:CPU:1"]
+    assert report["copies_equal"]  # gradients were all-reduced: replicas stay in sync
+    assert report["moved"]  # and training changed the weights
+    assert all(np.isfinite(v).all() and len(v) == 1 for v in report["history"].values())
