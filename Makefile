@@ -50,7 +50,8 @@ nbval: venv
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest --nbval-lax $(NOTEBOOKS); \
 	else echo "nbval: no notebooks yet"; fi
 
-test: lint unit nbval
+# report-deps first: tests/test_report.py (part of `unit`) opens the report in headless Chromium.
+test: lint report-deps unit nbval
 
 report: venv report-deps
 	$(BIN)/python -m helpers.report --profile $(PROFILE) $(NOTEBOOKS)
@@ -67,6 +68,11 @@ report-deps:
 	  $$sudo apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -o DPkg::Lock::Timeout=600 $$missing; \
 	fi
+
+# The report as a reader sees it: renders the committed notebooks (smoke outputs) into
+# runs/smoke/report/ and checks the HTML in headless Chromium and the PDF with pdftotext.
+report-check: venv report-deps
+	$(BIN)/pytest tests/test_report.py
 
 benchmark: venv
 	$(BIN)/python benchmarks/bench_dcgan.py

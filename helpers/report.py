@@ -116,6 +116,7 @@ def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
                 str(output),
                 parameters={"profile": profile},
                 kernel_name="python3",
+                language="python",
                 cwd=str(notebook.resolve().parent),
                 progress_bar=True,
                 stderr_file=sys.stderr,  # training progress, live on the terminal
@@ -125,6 +126,7 @@ def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
                 "seconds": round(time.perf_counter() - start, 1),
                 "status": "failed",
             }
+            timings["finished_utc"] = _now()
             atomic_write_json(timings_path, timings)
             raise ReportError(_failure_message(notebook, output, error)) from None
         seconds = time.perf_counter() - start
@@ -139,14 +141,19 @@ def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
 def _failure_message(notebook: Path, output: Path, error) -> str:
     source = (error.source or "").strip().splitlines()
     first_line = source[0] if source else ""
+    traceback = _ANSI.sub("", "\n".join(error.traceback or [])).strip().splitlines()
     return (
         f"notebook {notebook.name} failed in cell In [{error.exec_count}] "
-        f"(cell #{error.cell_index} of the executed notebook, first line: {first_line!r}): "
+        f"(cell {error.cell_index + 1} of the executed notebook, first line: {first_line!r}): "
         f"{error.ename}: {error.evalue}\n"
-        f"The executed notebook, with the error, is {_relative(output)}.\n"
+        + "\n".join(f"    {line}" for line in traceback[-12:])
+        + f"\nThe executed notebook, with the error, is {_relative(output)}.\n"
         "Fix the cause and rerun: training resumes from its checkpoints under "
         f"runs/{output.parent.parent.name}/."
     )
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 # --- 2. publish -------------------------------------------------------------------------------
@@ -380,16 +387,21 @@ def chromium_executable() -> str:
     raise ReportError(f"headless Chromium not found on PATH: {_DEPS_HINT}")
 
 
-def open_report_page(playwright, html_path: Path):
-    """(browser, page) with the report loaded offline and its math typeset.
-
-    The network is off (offline context, every non-file request aborted); the page's
-    `blocked_requests` attribute lists what it tried to fetch, `errors` its script errors.
-    """
-    browser = playwright.chromium.launch(
+def launch_chromium(playwright):
+    """Headless Chromium (the system's, not a Playwright download) through Playwright."""
+    return playwright.chromium.launch(
         executable_path=chromium_executable(),
         args=["--disable-gpu", "--disable-background-networking", "--disable-component-update"],
     )
+
+
+def open_report_page(browser, html_path: Path, timeout_seconds: float = 180):
+    """A page of `browser` with the report loaded offline and its math typeset.
+
+    The network is off (offline context, every non-file request aborted); the page's
+    `blocked_requests` attribute lists what it tried to fetch, `errors` its script errors.
+    Close it with `page.context.close()`.
+    """
     context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.blocked_requests = []
@@ -402,8 +414,10 @@ def open_report_page(playwright, html_path: Path):
     context.route(re.compile(r"^(?!(file|data|blob|about):)"), block)
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(html_path.resolve().as_uri(), wait_until="load")
-    page.wait_for_selector("html[data-mathjax=typeset]", state="attached", timeout=180_000)
-    return browser, page
+    page.wait_for_selector(
+        "html[data-mathjax=typeset]", state="attached", timeout=timeout_seconds * 1000
+    )
+    return page
 
 
 def print_pdf(html_path: Path, pdf_path: Path) -> Path:
@@ -413,8 +427,9 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = pdf_path.with_name(f".{pdf_path.name}.tmp")
     with sync_playwright() as playwright:
-        browser, page = open_report_page(playwright, html_path)
+        browser = launch_chromium(playwright)
         try:
+            page = open_report_page(browser, html_path)
             page.emulate_media(media="print")
             page.pdf(
                 path=str(temporary),

@@ -1,0 +1,414 @@
+"""The report as a person sees it.
+
+Renders the committed notebooks (they carry smoke outputs) with `--no-execute` into
+runs/smoke/report/, opens the HTML in real headless Chromium with the network off, and reads the
+PDF back with poppler. Needs Debian's `chromium` and `poppler-utils`: `make report-deps`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from helpers import report
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_ORDER = ["01_theory", "02_dcgan", "03_vae", "05_vaegan", "04_comparison"]
+# The notebook that draws each of the paper's figures (STYLE.md's figure names).
+FIGURE_NOTEBOOK = {n: "02_dcgan" for n in (1, 3, 4, 5, 6, 7)} | {
+    n: "03_vae" for n in (2, 8, 9, 10, 11)
+}
+PAPER_FIGURES = range(1, 12)
+_INSTALL_HINT = "install them with `make report-deps` (Debian packages chromium, poppler-utils)"
+
+
+def caption_pattern(number: int) -> re.Pattern:
+    """'Figure 3 —' (or with an en dash / hyphen, as pdftotext may print it), not 'Figure 30'."""
+    return re.compile(rf"Figure\s+{number}\s*[—–-]")
+
+
+def require_tools(*names: str) -> None:
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found on PATH: {_INSTALL_HINT}", pytrace=False)
+
+
+def tree_state(*folders: Path) -> dict[str, tuple[int, int]]:
+    """{path: (size, mtime_ns)} of every file under `folders` (to prove nothing was written)."""
+    state = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.exists() else []:
+            if path.is_file():
+                info = path.stat()
+                state[str(path.relative_to(ROOT))] = (info.st_size, info.st_mtime_ns)
+    return state
+
+
+def run_report(*args: str, root: Path = ROOT) -> subprocess.CompletedProcess:
+    env = dict(os.environ, VAE_VS_GAN_ROOT=str(root), IPYTHONDIR=str(ROOT / ".ipython"))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.report", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (Debian's) for the module's page checks."""
+    require_tools("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = report.launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+class PageView:
+    """What a reader of the HTML sees, captured from headless Chromium with the network off."""
+
+    def __init__(self, browser, html_path: Path):
+        page = report.open_report_page(browser, html_path)
+        try:
+            self.blocked_requests = list(page.blocked_requests)
+            self.errors = list(page.errors)
+            self.text = page.evaluate("() => document.body.innerText")
+            self.math_svgs = page.locator("mjx-container svg").count()
+            self.math_errors = page.locator("mjx-merror").count()
+            self.code_folds = page.locator("details.report-code").count()
+            self.open_folds = page.locator("details.report-code[open]").count()
+            self.toc_targets = page.evaluate(
+                """() => [...document.querySelectorAll('nav.report-toc a')].map(
+                    a => [a.getAttribute('href'),
+                          !!document.getElementById(a.getAttribute('href').slice(1))])"""
+            )
+            self.images = page.evaluate("() => document.images.length")
+            self.broken_images = page.evaluate(
+                "() => [...document.images].filter(i => !i.complete || !i.naturalWidth).length"
+            )
+            page.click("#report-code-toggle")
+            self.text_with_code = page.evaluate("() => document.body.innerText")
+            self.open_folds_after_toggle = page.locator("details.report-code[open]").count()
+        finally:
+            page.context.close()
+
+
+def assert_reads_well(view: PageView) -> None:
+    """Offline, no script errors, math typeset, images drawn, code folded, TOC links work."""
+    assert view.blocked_requests == [], f"network requests: {view.blocked_requests}"
+    assert view.errors == [], f"script errors in the page: {view.errors}"
+    assert view.math_svgs > 0, "MathJax produced no SVG: the math is not typeset"
+    assert view.math_errors == 0, "MathJax reported TeX errors (red formulas)"
+    for raw in ("$$", "\\frac", "\\begin{", "\\mathbb"):
+        assert raw not in view.text, f"raw TeX {raw!r} is visible in the page"
+    assert view.broken_images == 0
+    assert view.code_folds > 0 and view.open_folds == 0, "code is not folded by default"
+    assert view.open_folds_after_toggle == view.code_folds, "the 'show all code' button failed"
+    assert len(view.text_with_code) > len(view.text)
+    assert view.toc_targets, "no table of contents"
+    assert all(found for _, found in view.toc_targets), f"dead TOC links: {view.toc_targets}"
+
+
+def assert_self_contained(html_text: str) -> None:
+    external = re.findall(
+        r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
+        html_text,
+        flags=re.I,
+    )
+    assert external == [], f"the HTML loads files from the network: {external[:3]}"
+    assert "@import" not in html_text
+
+
+# --- the committed notebooks, rendered as `make test` would ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed_report(browser):
+    require_tools("chromium", "pdftotext", "pdfinfo")
+    notebooks = [ROOT / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_ORDER]
+    notebooks = [path for path in notebooks if path.exists()]
+    if not notebooks:
+        pytest.skip("no notebooks in notebooks/ yet")
+    published = (ROOT / "figures", ROOT / "report", ROOT / "results")
+    before = tree_state(*published)
+    result = run_report(
+        "--profile", "smoke", "--no-execute", *[str(p.relative_to(ROOT)) for p in notebooks]
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = ROOT / "runs" / "smoke" / "report"
+    html_path, pdf_path = out / "vae-vs-gan.html", out / "vae-vs-gan.pdf"
+    pdf_text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True)
+    return {
+        "notebooks": [path.stem for path in notebooks],
+        "unchanged": before == tree_state(*published),
+        "html_path": html_path,
+        "html": html_path.read_text(encoding="utf-8"),
+        "view": PageView(browser, html_path),
+        "pdf_text": pdf_text,
+        "pdf_pages": int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1)),
+    }
+
+
+def test_smoke_report_stays_under_runs_smoke(committed_report):
+    assert committed_report["html_path"].is_relative_to(ROOT / "runs" / "smoke")
+    assert committed_report["unchanged"], "a smoke render wrote into figures/, report/ or results/"
+
+
+def test_committed_report_is_one_self_contained_file(committed_report):
+    assert_self_contained(committed_report["html"])
+    assert "MathJax" in committed_report["html"]
+    assert "data:image/png;base64," in committed_report["html"]
+
+
+def test_committed_report_reads_well_offline(committed_report):
+    assert_reads_well(committed_report["view"])
+    toc = [href for href, _ in committed_report["view"].toc_targets]
+    assert len(toc) >= len(committed_report["notebooks"])
+
+
+def _require_caption(committed_report, number: int, text: str, where: str) -> None:
+    if caption_pattern(number).search(text):
+        return
+    owner = FIGURE_NOTEBOOK[number]
+    if owner not in committed_report["notebooks"]:
+        pytest.skip(f"Figure {number} comes from notebooks/{owner}.ipynb, which does not exist yet")
+    pytest.fail(f"'Figure {number} —' caption missing from the {where}")
+
+
+@pytest.mark.parametrize("number", PAPER_FIGURES)
+def test_html_shows_figure_caption(committed_report, number):
+    _require_caption(committed_report, number, committed_report["view"].text, "HTML page")
+
+
+@pytest.mark.parametrize("number", PAPER_FIGURES)
+def test_pdf_text_has_figure_caption(committed_report, number):
+    _require_caption(committed_report, number, committed_report["pdf_text"], "PDF text")
+
+
+def test_pdf_has_several_pages(committed_report):
+    assert committed_report["pdf_pages"] > 1
+    assert "\\frac" not in committed_report["pdf_text"]
+
+
+# --- a tiny synthetic notebook: the rendering rules, whatever the notebooks contain -------------
+
+
+def png_output() -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, 1, 4])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return new_output(
+        "display_data",
+        data={
+            "image/png": base64.b64encode(buffer.getvalue()).decode(),
+            "text/plain": "<Figure>",
+        },
+    )
+
+
+def synthetic_notebook(title: str, figure: int) -> nbformat.NotebookNode:
+    code = new_code_cell(
+        f"# Figure {figure} — a line\nSECRET_CODE_LINE = 1",
+        outputs=[
+            new_output("stream", name="stderr", text="epoch 1/3 PROGRESS-ON-STDERR\n"),
+            new_output("stream", name="stdout", text="shapes: (28, 28)\n"),
+            png_output(),
+        ],
+        execution_count=1,
+    )
+    return new_notebook(
+        cells=[
+            new_markdown_cell(f"# {title}\n\n## Setup"),
+            new_code_cell("# Colab only: fetch the project\nCOLAB_CELL = 1"),
+            new_markdown_cell(
+                "The optimum is $$D^*(x) = \\frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$$ "
+                "with $\\mathbb{E}_z[\\log D(G(z))]$ inline."
+            ),
+            code,
+            new_markdown_cell(f"**Figure {figure} —** A line with $\\sigma^2$ in the caption."),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    )
+
+
+@pytest.mark.slow
+def test_rendering_rules_on_synthetic_notebooks(tmp_path, monkeypatch, browser):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    paths = []
+    for index, title in enumerate(["First notebook", "Second notebook"], start=1):
+        path = tmp_path / "notebooks" / f"0{index}_nb.ipynb"
+        path.parent.mkdir(exist_ok=True)
+        nbformat.write(synthetic_notebook(title, figure=index), path)
+        paths.append(path)
+    outputs = report.build_report(paths, "cpu", execute=False, pdf=False)
+    html_path = tmp_path / "report" / "vae-vs-gan.html"
+    assert outputs == {"html": html_path}
+    html_text = html_path.read_text(encoding="utf-8")
+    assert_self_contained(html_text)
+    view = PageView(browser, html_path)
+    assert_reads_well(view)
+    for number in (1, 2):
+        assert caption_pattern(number).search(view.text)
+    assert "shapes: (28, 28)" in view.text  # stdout stays
+    assert "PROGRESS-ON-STDERR" not in html_text  # stderr goes
+    assert "COLAB_CELL" not in html_text  # the Colab cell goes
+    assert "SECRET_CODE_LINE" not in view.text  # code folded...
+    assert "SECRET_CODE_LINE" in view.text_with_code  # ...until the reader opens it
+    assert view.images == 2
+    # Both notebooks have a "Setup" section: the ids stay unique and the TOC reaches both.
+    assert [href for href, _ in view.toc_targets].count("#setup") == 1
+    assert "#setup-2" in [href for href, _ in view.toc_targets]
+    # --no-execute publishes nothing, even for a real profile.
+    assert not (tmp_path / "figures").exists() and not (tmp_path / "results").exists()
+
+
+# --- execution: papermill, the failure message, smoke stays in runs/smoke ----------------------
+
+
+@pytest.mark.slow
+def test_failed_notebook_stops_the_report_naming_notebook_and_cell(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('name = "vae-vs-gan"\n')
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    parameters = new_code_cell('profile = "cpu"  # smoke | cpu | paper')
+    parameters.metadata["tags"] = ["parameters"]
+    good = new_notebook(
+        cells=[
+            parameters,
+            new_code_cell(
+                "from pathlib import Path\n"
+                "Path('../runs/smoke/figures').mkdir(parents=True, exist_ok=True)\n"
+                "Path(f'../runs/{profile}/figures/01_x.png').write_bytes(b'png')\n"
+                "Path(f'../runs/{profile}/seen_cwd').write_text(str(Path.cwd()))"
+            ),
+        ]
+    )
+    broken = new_notebook(
+        cells=[new_code_cell("x = 1"), new_code_cell("# the broken cell\nraise ValueError('boom')")]
+    )
+    never = new_notebook(cells=[new_code_cell("open('../never-ran', 'w').close()")])
+    for name, notebook in (("01_good", good), ("02_broken", broken), ("03_never", never)):
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(notebook, notebooks / f"{name}.ipynb")
+    result = run_report(
+        "--profile",
+        "smoke",
+        "--no-pdf",
+        "notebooks/01_good.ipynb",
+        "notebooks/02_broken.ipynb",
+        "notebooks/03_never.ipynb",
+        root=tmp_path,
+    )
+    assert result.returncode == 1
+    message = result.stderr
+    # papermill injects a parameters cell on top (In [1]): "x = 1" is In [2], the failure In [3]
+    assert "notebook 02_broken.ipynb failed in cell In [3]" in message
+    assert "# the broken cell" in message and "ValueError: boom" in message
+    executed = tmp_path / "runs" / "smoke" / "notebooks"
+    assert "runs/smoke/notebooks/02_broken.ipynb" in message
+    failed = nbformat.read(executed / "02_broken.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in failed.cells for o in c.get("outputs", []))
+    assert not (executed / "03_never.ipynb").exists() and not (tmp_path / "never-ran").exists()
+    # papermill injected the profile and ran the notebook from its own folder.
+    assert (tmp_path / "runs" / "smoke" / "seen_cwd").read_text() == str(notebooks)
+    good_run = nbformat.read(executed / "01_good.ipynb", as_version=4)
+    injected = [c for c in good_run.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'profile = "smoke"' in injected[0].source
+    timings = json.loads((tmp_path / "runs/smoke/results/report_timings.json").read_text())
+    assert timings["notebooks"]["02_broken.ipynb"]["status"] == "failed"
+    # smoke wrote nothing outside runs/smoke/
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "pyproject.toml", "runs"]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["smoke"]
+
+
+def test_publish_copies_figures_and_json_results_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    run = tmp_path / "runs" / "cpu"
+    (run / "figures").mkdir(parents=True)
+    (run / "results").mkdir(parents=True)
+    (run / "figures" / "03_gan_losses.png").write_bytes(b"new")
+    (run / "results" / "dcgan.json").write_text("{}")
+    (run / "results" / "dcgan_samples.npz").write_bytes(b"npz")
+    (run / "results" / "dcgan.weights.h5").write_bytes(b"h5")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "07_gan_samples_epoch-005.png").write_bytes(b"stale")
+    (tmp_path / "figures" / "03_gan_losses.png").write_bytes(b"old")
+    published = report.publish_run("cpu")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in published) == [
+        "figures/03_gan_losses.png",
+        "results/cpu/dcgan.json",
+    ]
+    assert (tmp_path / "figures" / "03_gan_losses.png").read_bytes() == b"new"
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["03_gan_losses.png"]
+    assert sorted(p.name for p in (tmp_path / "results" / "cpu").iterdir()) == ["dcgan.json"]
+
+
+def test_smoke_publishes_nothing_and_reports_under_runs_smoke(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    figures = tmp_path / "runs" / "smoke" / "figures"
+    figures.mkdir(parents=True)
+    (figures / "03_gan_losses.png").write_bytes(b"png")
+    assert report.publish_run("smoke") == []
+    assert report.report_dir("smoke") == tmp_path / "runs" / "smoke" / "report"
+    assert report.report_dir("cpu") == tmp_path / "report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+
+def test_missing_chromium_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(report.shutil, "which", lambda name: None)
+    with pytest.raises(report.ReportError, match="make report-deps"):
+        report.chromium_executable()
+
+
+def test_table_of_contents_nests_sections_with_unique_ids():
+    def heading(level, text):
+        anchor = text.replace(" ", "-")
+        return (
+            f'<h{level} id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">¶</a>'
+            f"</h{level}>"
+        )
+
+    body = (
+        '<nav class="report-toc" id="contents"></nav>'
+        + heading(1, "DCGAN")
+        + heading(2, "Setup")
+        + heading(3, "Detail")
+        + heading(1, "VAE")
+        + heading(2, "Setup")
+    )
+    out = report.add_table_of_contents(body)
+    assert re.findall(r'<h\d id="([^"]+)"', out) == ["dcgan", "setup", "detail", "vae", "setup-2"]
+    toc = out[: out.index("</nav>")]
+    assert re.findall(r'href="#([^"]+)"', toc) == ["dcgan", "setup", "vae", "setup-2"]
+    assert toc.count("<ol>") == 3  # the list, and one sub-list per notebook
+    assert 'href="#setup-2">&#182;' in out
