@@ -270,6 +270,23 @@ def mathjax_source() -> str:
     return re.sub(r"</(script)", r"<\\/\1", source, flags=re.I).replace("<!--", "<\\!--")
 
 
+_PROFILE_LITERAL = re.compile(r"""^profile\s*=\s*["']([\w-]+)["']""", re.M)
+
+
+def executed_profile(path: Path) -> str | None:
+    """The profile a notebook's outputs come from: papermill's injected parameter, else the
+    literal in its `parameters` cell (the committed default), else None."""
+    notebook = nbformat.read(path, as_version=4)
+    injected = notebook.metadata.get("papermill", {}).get("parameters", {})
+    if injected.get("profile"):
+        return str(injected["profile"])
+    for cell in notebook.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            found = _PROFILE_LITERAL.search(cell.source)
+            return found.group(1) if found else None
+    return None
+
+
 def notebook_timings(paths: list[Path]) -> list[str]:
     """'01_theory 12 s' for each executed notebook that papermill timed (its metadata)."""
     parts = []
@@ -286,8 +303,9 @@ def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
 
     notebook = merge_notebooks(paths)
     commit = git_commit() or "unknown"
+    profiles = sorted({executed_profile(path) or profile for path in paths})
     meta = [
-        f"Notebooks executed under profile “{profile}”: "
+        f"Notebooks executed under profile “{' / '.join(profiles)}”: "
         + ", ".join(path.stem for path in paths)
         + ".",
         f"Rendered {_dt.date.today().isoformat()} from commit {commit[:12]}"
@@ -461,6 +479,13 @@ def build_report(
         raise ReportError(f"notebook(s) not found: {', '.join(missing)}")
     if not notebooks:
         raise ReportError("no notebooks given")
+    if not execute and profile != SMOKE_PROFILE:
+        smoke = [path.name for path in notebooks if executed_profile(path) == SMOKE_PROFILE]
+        if smoke:  # smoke outputs never go to report/
+            raise ReportError(
+                f"{', '.join(smoke)} carry smoke outputs: render them with --profile smoke "
+                f"(into runs/smoke/report/), or pass the notebooks under runs/{profile}/notebooks/"
+            )
     if pdf:
         chromium_executable()  # fail before hours of training, not after
     if execute:

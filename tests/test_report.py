@@ -412,3 +412,20 @@ def test_table_of_contents_nests_sections_with_unique_ids():
     assert re.findall(r'href="#([^"]+)"', toc) == ["dcgan", "setup", "vae", "setup-2"]
     assert toc.count("<ol>") == 3  # the list, and one sub-list per notebook
     assert 'href="#setup-2">&#182;' in out
+
+
+def test_smoke_notebooks_are_never_rendered_into_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    notebook = synthetic_notebook("Smoke run", figure=1)
+    parameters = new_code_cell('profile = "smoke"  # smoke | cpu | paper')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells.insert(1, parameters)
+    path = tmp_path / "01_smoke.ipynb"
+    nbformat.write(notebook, path)
+    assert report.executed_profile(path) == "smoke"
+    with pytest.raises(report.ReportError, match="--profile smoke"):
+        report.build_report([path], "cpu", execute=False, pdf=False)
+    assert not (tmp_path / "report").exists()
+    notebook.metadata["papermill"] = {"parameters": {"profile": "cpu"}}
+    nbformat.write(notebook, path)
+    assert report.executed_profile(path) == "cpu"
