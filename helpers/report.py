@@ -215,7 +215,7 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
                 continue
             if cell.cell_type == "code":
                 cell.outputs = [_reading_output(o) for o in cell.outputs if _keep_output(o)]
-                cell.metadata["report_summary"] = _code_summary(cell.source)
+                cell.metadata["report_summary"] = _code_summary(cell.source, tags)
             if cell.cell_type == "markdown" and _CAPTION.match(cell.source):
                 cell.metadata["tags"] = [*cell.metadata.get("tags", []), CAPTION_TAG]
             if first and position > 0:
@@ -230,8 +230,12 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
     return merged
 
 
-def _code_summary(source: str) -> str:
+def _code_summary(source: str, tags: set[str]) -> str:
     """The fold's label: 'code', plus the cell's opening comment if it has one."""
+    if "injected-parameters" in tags:
+        return "code · parameters given to this run"
+    if "parameters" in tags:
+        return "code · parameters (defaults)"
     for line in source.splitlines():
         line = line.strip()
         if not line.startswith("#"):
@@ -524,6 +528,13 @@ def main(argv: list[str] | None = None) -> int:
     except ReportError as error:
         print(f"report: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"\nreport: interrupted. Run it again to continue: training resumes from the "
+            f"checkpoints under runs/{args.profile}/.",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
