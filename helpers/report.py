@@ -319,6 +319,7 @@ def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
     timings = notebook_timings(paths)
     if timings:
         meta.append("Execution time: " + " · ".join(timings) + ".")
+    meta.append(f"Rerun: make report PROFILE={profiles[0]} (Makefile in the repository).")
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATE_DIR)],

@@ -133,6 +133,7 @@ def assert_self_contained(html_text: str) -> None:
     )
     assert external == [], f"the HTML loads files from the network: {external[:3]}"
     assert "@import" not in html_text
+    assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", html_text), "CSS loads from the network"
 
 
 # --- the committed notebooks, rendered as `make test` would ------------------------------------
