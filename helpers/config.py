@@ -140,26 +140,41 @@ class VAEConfig(TrainConfig):
 class VAEGANConfig(TrainConfig):
     """VAE-GAN (Larsen et al. 2015): VAE decoder = GAN generator, similarity in D's features."""
 
-    latent_dim: int = 2
-    generator_widths: tuple[int, ...] = (256, 128, 64)
-    discriminator_widths: tuple[int, ...] = (64, 128)
-    encoder_widths: tuple[int, ...] = (64, 128)
+    latent_dim: int = 2  # 2 compares with the paper's VAE; larger (e.g. 16) for sharper samples
+    generator_widths: tuple[int, ...] = (256, 128, 64)  # the DCGAN generator = the decoder
+    discriminator_widths: tuple[int, ...] = (64, 128)  # the DCGAN discriminator
+    encoder_widths: tuple[int, ...] = (64, 128)  # the VAE's conv encoder, 28 -> 14 -> 7
     kernel_size: int = 5
     beta_1: float = 0.5
     leaky_slope: float = 0.2
     gamma: float = 1e-2  # weight of the feature reconstruction vs the GAN term in the decoder loss
+    feature_layer: int = 2  # l: D's conv block (1-based) whose activations measure similarity
     epoch_samples: int = 1000
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_positive_int("latent_dim", self.latent_dim)
         _check_widths("generator_widths", self.generator_widths)
+        if len(self.generator_widths) < 2:
+            raise ConfigError(
+                "generator_widths needs at least two widths (7x7 projection, then 14x14), "
+                f"got {self.generator_widths!r}"
+            )
         _check_widths("discriminator_widths", self.discriminator_widths)
         _check_widths("encoder_widths", self.encoder_widths)
         _check_positive_int("kernel_size", self.kernel_size)
         _check_positive_int("epoch_samples", self.epoch_samples)
-        if not self.gamma > 0:
-            raise ConfigError(f"gamma must be positive, got {self.gamma!r}")
+        if not (isinstance(self.gamma, (int, float)) and self.gamma > 0):
+            raise ConfigError(f"gamma must be a positive number, got {self.gamma!r}")
+        _check_positive_int("feature_layer", self.feature_layer)
+        if self.feature_layer > len(self.discriminator_widths):
+            raise ConfigError(
+                f"feature_layer {self.feature_layer} is beyond the discriminator's "
+                f"{len(self.discriminator_widths)} conv blocks; choose 1.."
+                f"{len(self.discriminator_widths)}"
+            )
+        if not 0 <= self.beta_1 < 1:
+            raise ConfigError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
 
 
 @dataclass(frozen=True)
