@@ -16,8 +16,10 @@ Bernoulli means, so the reconstruction term is the exact negative log-likelihood
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ IMAGE_SHAPE = (28, 28, 1)
 PIXELS = 28 * 28
 LOG_2PI = math.log(2.0 * math.pi)
 HISTORY_KEYS = ("loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl")
+EVALUATION_FIELDS = ("iwae_k", "iwae_test_size")  # change the scoring, not the training
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -175,6 +178,19 @@ def count_parameters(model: VAE) -> dict[str, int]:
     return {"encoder": int(encoder), "decoder": int(decoder), "total": int(encoder + decoder)}
 
 
+def make_vae_config(profile: str, **overrides):
+    """`make_config("vae", profile, **overrides)`; when `epochs` is overridden without
+    `snapshot_epochs`, the profile's snapshot epochs are cut to the run and its last epoch added."""
+    from helpers.config import PROFILE_FIELDS, make_config
+
+    epochs = overrides.get("epochs")
+    if epochs is not None and overrides.get("snapshot_epochs") is None:
+        profile_snapshots = PROFILE_FIELDS["vae"][profile].get("snapshot_epochs", ())
+        kept = sorted({e for e in profile_snapshots if e <= epochs} | {epochs})
+        overrides["snapshot_epochs"] = tuple(kept)
+    return make_config("vae", profile, **overrides)
+
+
 # --- data ------------------------------------------------------------------------------------
 
 
@@ -209,6 +225,15 @@ class VAERun:
     train_images: int
 
 
+def training_fields(config):
+    """`config` with the evaluation-only fields at their defaults: what keys the checkpoints,
+    so scoring with another k reuses the trained model instead of training again."""
+    defaults = {
+        f.name: f.default for f in dataclasses.fields(config) if f.name in EVALUATION_FIELDS
+    }
+    return dataclasses.replace(config, **defaults)
+
+
 def fixed_latents(config, count: int = 10) -> np.ndarray:
     """The z's decoded at every snapshot epoch (Figure 10): float32 [count, latent] ~ N(0, I)."""
     rng = np.random.default_rng([config.seed, 10])
@@ -234,7 +259,7 @@ def train_vae(
     x_train, x_test = prepare_images(config, data)
     model = build_vae(config)
     variables = checkpoint_variables(model)
-    checkpointer = Checkpointer(config.profile, "vae", config)
+    checkpointer = Checkpointer(config.profile, "vae", training_fields(config))
     state = checkpointer.restore(variables) if resume else None
     if state is not None and state["epoch"] > config.epochs:
         raise RuntimeError(
@@ -247,6 +272,8 @@ def train_vae(
     state.setdefault("snapshots", {})
     latents = fixed_latents(config, snapshot_count)
     first = state["epoch"] + 1
+    if progress and first > 1:
+        print(f"[vae] resumed from the checkpoint of epoch {first - 1}", file=sys.stderr)
     bar = EpochProgress(config.epochs, first_epoch=first, label="vae") if progress else None
     for epoch in range(first, config.epochs + 1):
         started = time.perf_counter()
@@ -364,6 +391,7 @@ def iwae_bound(
     seed: int = 0,
     batch_size: int = 100,
     chunk: int = 100,
+    progress: bool = False,
 ) -> np.ndarray:
     """Importance-weighted lower bound on log p(x) (Burda et al. 2016), nats, per image: [N].
 
@@ -384,6 +412,11 @@ def iwae_bound(
             log_w.append(_log_weights(model.decoder, batch, z_mean, z_log_var, eps))
         log_w = tf.cast(tf.concat(log_w, axis=0), tf.float64)
         out.append((tf.reduce_logsumexp(log_w, axis=0) - math.log(k)).numpy())
+        done = start + len(out[-1])
+        if progress and (
+            done == len(images) or len(out) % max(1, len(images) // batch_size // 10) == 0
+        ):
+            print(f"[iwae k={k}] {done}/{len(images)} images", file=sys.stderr, flush=True)
     return np.concatenate(out)
 
 
@@ -438,10 +471,11 @@ def log_marginal_quadrature(
 
 def training_images_per_second(config, images: np.ndarray, steps: int = 30) -> float:
     """Training throughput of a fresh VAE of `config` over `steps` batches, after one warm-up
-    pass (tracing): images per second of `fit` on our tf.data pipeline."""
+    pass (tracing): images per second of `fit` on our tf.data pipeline. `images` are repeated
+    if there are fewer than `steps` batches of them."""
     model = build_vae(config)
     count = steps * config.batch_size
-    images = images[:count]
+    images = np.resize(images, (count, *images.shape[1:]))
     warm_up = make_batches(images[: 2 * config.batch_size], config.batch_size, 0)
     model.fit(warm_up, verbose=0, shuffle=False)
     started = time.perf_counter()
@@ -515,9 +549,11 @@ __all__ = [
     "kl_to_standard_normal",
     "latent_grid",
     "log_marginal_quadrature",
+    "make_vae_config",
     "prepare_images",
     "prior_samples",
     "reconstruction_loss",
     "train_vae",
+    "training_fields",
     "training_images_per_second",
 ]

@@ -186,7 +186,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monke
     InterruptAt.calls = 0
     with pytest.raises(KeyboardInterrupt):  # in the middle of epoch 2
         vae.train_vae(config, data, callbacks=[InterruptAt(2, 3)], progress=False)
-    assert Checkpointer("smoke", "vae", config).latest_epoch == 1
+    assert Checkpointer("smoke", "vae", vae.training_fields(config)).latest_epoch == 1
     resumed = vae.train_vae(config, data, progress=False)
 
     assert resumed.resumed_from == 1
@@ -197,7 +197,8 @@ def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monke
     for epoch in (1, 3):
         np.testing.assert_array_equal(resumed.snapshots[epoch], straight.snapshots[epoch])
 
-    again = vae.train_vae(config, data, progress=False)  # finished: a rerun only restores
+    # finished: a rerun only restores, also when only the scoring (IWAE k) changed
+    again = vae.train_vae(tiny_config(epochs=3, snapshot_epochs=(1, 3), iwae_k=7), data)
     assert again.resumed_from == 3 and again.history == straight.history
     with pytest.raises(RuntimeError, match="past epochs=2"):  # never silently use epoch 3
         vae.train_vae(tiny_config(epochs=2, snapshot_epochs=(1,)), data, progress=False)
@@ -227,7 +228,7 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(data):
     PoisonAt.calls = 0
     with pytest.raises(NonFiniteLossError, match="epoch 2"):
         vae.train_vae(config, data, callbacks=[PoisonAt(2)], progress=False)
-    checkpointer = Checkpointer("smoke", "vae", config)
+    checkpointer = Checkpointer("smoke", "vae", vae.training_fields(config))
     assert checkpointer.latest_epoch == 1
     model = vae.build_vae(config)
     state = checkpointer.restore(vae.checkpoint_variables(model))
@@ -299,3 +300,12 @@ def test_export_results_writes_the_contract(trained):
     model.load_weights(folder / "vae.weights.h5")
     for a, b in zip(all_weights(model)[:4], all_weights(run.model)[:4], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_make_vae_config_keeps_snapshots_inside_a_shorter_run():
+    assert vae.make_vae_config("cpu", epochs=7).snapshot_epochs == (1, 2, 5, 7)
+    assert vae.make_vae_config("paper").snapshot_epochs == (1, 2, 5, 10, 20, 50)
+    assert vae.make_vae_config("cpu", epochs=3, snapshot_epochs=(3,)).snapshot_epochs == (3,)
+    config = vae.make_vae_config("cpu", iwae_k=5000)
+    same_training = vae.training_fields(vae.make_vae_config("cpu"))
+    assert vae.training_fields(config).fingerprint() == same_training.fingerprint()
