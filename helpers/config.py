@@ -181,13 +181,25 @@ class VAEGANConfig(TrainConfig):
 class ClassifierConfig(TrainConfig):
     """The small CNN whose features the metrics use (trained once per data set, cached)."""
 
-    filters: tuple[int, ...] = (32, 64)
-    feature_units: int = 128
+    filters: tuple[int, ...] = (32, 64)  # 3x3 conv + max-pool per entry
+    feature_units: int = 128  # the penultimate layer: the feature space of FID, KID, P&R
+    dropout: float = 0.5  # between the features and the logits
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_widths("filters", self.filters)
         _check_positive_int("feature_units", self.feature_units)
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout!r}")
+
+    def fingerprint(self) -> str:
+        """Hash of every field that changes the trained weights, epochs included: a cached
+        classifier is never resumed, so one trained for another number of epochs is another."""
+        fields = self.to_dict()
+        for name in ("snapshot_epochs", "export_samples"):
+            fields.pop(name, None)
+        text = json.dumps(fields, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 MODELS: dict[str, type[TrainConfig]] = {
@@ -257,9 +269,18 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
         ),
     },
     "classifier": {
-        "paper": dict(epochs=5, batch_size=128),
-        "cpu": dict(epochs=5, batch_size=128),
-        "smoke": dict(epochs=1, batch_size=64, train_size=2048, filters=(8, 16), feature_units=32),
+        # Adam with cosine decay from 2e-3: 4 epochs reach >= 99 % on MNIST in ~2 min on CPU
+        "paper": dict(epochs=6, batch_size=128, learning_rate=2e-3),
+        "cpu": dict(epochs=4, batch_size=128, learning_rate=2e-3),
+        "smoke": dict(
+            epochs=3,
+            batch_size=64,
+            learning_rate=3e-3,
+            train_size=4096,
+            filters=(16, 32),
+            feature_units=64,
+            dropout=0.2,
+        ),
     },
 }
 

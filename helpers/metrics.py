@@ -1,0 +1,764 @@
+"""Scoring generated digits without a likelihood: a small classifier's features and the metrics
+built on them — the evaluation the paper says a GAN lacks.
+
+The feature space is the penultimate layer of a small CNN trained on the same data set (for
+28×28 digits it plays the part Inception-v3 plays for ImageNet photos). It is trained once per
+data set and profile and cached under `runs/<profile>/classifier/<dataset>-<fingerprint>/`.
+
+    classifier = load_classifier("cpu", "mnist")            # trains on first use, then loads
+    scorer = Scorer(classifier, reference_images, train_images=data.x_train)
+    scorer.score(samples)                                   # dict of every metric below
+
+    frechet_distance            FID                              Heusel et al. 2017
+    kernel_inception_distance   KID, unbiased MMD², cubic kernel Bińkowski et al. 2018
+    inception_score             IS with our classifier           Salimans et al. 2016
+    precision_recall            improved precision & recall      Kynkäänniemi et al. 2019
+    class_coverage              predicted-class histogram        (mode-collapse check)
+    sharpness                   variance of the Laplacian        Pech-Pacheco et al. 2000
+    nearest_training_distance   memorisation check               Theis et al. 2016, sec. 3.2
+    ambiguous_pairs             digits a sample mixes up         (the paper's 9-4, 7-1)
+    stopping_epoch              when to stop a GAN               (this project)
+
+Command line, for any `.npz` of uint8 28×28 samples:
+`python -m helpers.metrics SAMPLES.npz [--dataset mnist] [--profile cpu] [--reference test]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+NUM_CLASSES = 10
+IMAGE_SHAPE = (28, 28)
+
+
+# --- the classifier ------------------------------------------------------------------------
+
+
+def build_classifier(config):
+    """The CNN of a ClassifierConfig: image [N, 28, 28, 1] in [0, 1] -> (features, logits).
+
+    Conv(3×3)-ReLU-MaxPool per entry of `config.filters`, then a dense ReLU layer named
+    "features" (the feature space of every metric here), dropout, and 10 logits. All layers
+    compute in float32 whatever the global precision policy, so features never depend on it.
+    """
+    import keras
+
+    layers = keras.layers
+    inputs = keras.Input((*IMAGE_SHAPE, 1), name="image")
+    hidden = inputs
+    for index, width in enumerate(config.filters):
+        hidden = layers.Conv2D(width, 3, activation="relu", dtype="float32", name=f"conv{index}")(
+            hidden
+        )
+        hidden = layers.MaxPooling2D(dtype="float32", name=f"pool{index}")(hidden)
+    hidden = layers.Flatten(dtype="float32")(hidden)
+    features = layers.Dense(
+        config.feature_units, activation="relu", dtype="float32", name="features"
+    )(hidden)
+    dropped = layers.Dropout(config.dropout, dtype="float32")(features)
+    logits = layers.Dense(NUM_CLASSES, dtype="float32", name="logits")(dropped)
+    return keras.Model(inputs, [features, logits], name="classifier")
+
+
+@dataclass
+class Classifier:
+    """A trained classifier with its record (test accuracy, training time, config, ...)."""
+
+    model: object  # keras.Model: image -> (features, logits)
+    config: object  # ClassifierConfig
+    record: dict
+    directory: Path
+
+    @property
+    def accuracy(self) -> float:
+        """Test-set accuracy in [0, 1], measured when it was trained."""
+        return float(self.record["test_accuracy"])
+
+    def outputs(self, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+        """uint8 [N, 28, 28] -> (features float64 [N, F], class probabilities float64 [N, 10])."""
+        from helpers.data import to_unit_range
+
+        images = check_images(images, "images")
+        features, logits = [], []
+        for start in range(0, len(images), batch_size):
+            batch = to_unit_range(images[start : start + batch_size])
+            f, z = self.model(batch, training=False)
+            features.append(np.asarray(f, dtype=np.float64))
+            logits.append(np.asarray(z, dtype=np.float64))
+        if not features:
+            return np.zeros((0, self.config.feature_units)), np.zeros((0, NUM_CLASSES))
+        logits = np.concatenate(logits)
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        return np.concatenate(features), probabilities
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        """uint8 [N, 28, 28] -> penultimate-layer features float64 [N, F]."""
+        return self.outputs(images)[0]
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """uint8 [N, 28, 28] -> p(class | image) float64 [N, 10]."""
+        return self.outputs(images)[1]
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """uint8 [N, 28, 28] -> most probable class int [N]."""
+        return self.probabilities(images).argmax(axis=1)
+
+
+def classifier_directory(config) -> Path:
+    """runs/<profile>/classifier/<dataset>-<fingerprint>/ (not created)."""
+    from helpers.runs import run_dir
+
+    return run_dir(config.profile) / "classifier" / f"{config.dataset}-{config.fingerprint()}"
+
+
+def load_classifier(
+    profile: str = "cpu", dataset: str = "mnist", data=None, retrain: bool = False, **overrides
+) -> Classifier:
+    """The classifier of `dataset` under `profile`: loaded from its cache, else trained and cached.
+
+    `data` is the loaded Dataset (loaded with `load_dataset(dataset)` when needed); `overrides`
+    change ClassifierConfig fields (e.g. epochs=3) and thereby the cache directory. Weights and
+    record are written atomically; the record (JSON) is written last, so a half-written cache is
+    never mistaken for a finished one. A cache that cannot be read is retrained with a warning.
+    """
+    from helpers.config import make_config
+    from helpers.runs import read_json
+
+    config = make_config("classifier", profile, dataset=dataset, **overrides)
+    directory = classifier_directory(config)
+    weights, record_file = directory / "classifier.weights.h5", directory / "classifier.json"
+    model = build_classifier(config)
+    if record_file.exists() and weights.exists() and not retrain:
+        try:
+            record = read_json(record_file)
+            if record.get("config") != config.to_dict():
+                raise ValueError("the cached record belongs to another config")
+            model.load_weights(weights)
+            return Classifier(model, config, {**record, "cached": True}, directory)
+        except Exception as error:  # corrupt or foreign cache: say so, then retrain over it
+            print(
+                f"[classifier] cache {directory} unusable ({type(error).__name__}: {error}); "
+                "retraining",
+                file=sys.stderr,
+            )
+            model = build_classifier(config)
+    if data is None:
+        from helpers.data import load_dataset
+
+        data = load_dataset(dataset)
+    record = train_classifier(model, config, data)
+    _save_classifier(model, record, directory)
+    return Classifier(model, config, {**record, "cached": False}, directory)
+
+
+def train_classifier(model, config, data) -> dict:
+    """Train `model` (from build_classifier) on `data` per `config`; return its record.
+
+    Adam with a cosine-decaying learning rate (reaches 99 % on MNIST in a few epochs); batches
+    from `make_batches(seed, epoch)`; `train_size` takes a seeded subset of the training set.
+    Seeds Keras' global RNG with `config.seed` (dropout). Progress goes to stderr.
+    """
+    import keras
+
+    from helpers.data import make_batches, to_unit_range
+    from helpers.runs import environment_record
+    from helpers.training import EpochProgress
+
+    keras.utils.set_random_seed(config.seed)
+    x_train, y_train = data.x_train, data.y_train
+    if config.train_size is not None and config.train_size < len(x_train):
+        keep = np.random.default_rng(config.seed).permutation(len(x_train))[: config.train_size]
+        x_train, y_train = x_train[np.sort(keep)], y_train[np.sort(keep)]
+    x_train, y_train = to_unit_range(x_train), y_train.astype(np.int32)
+    steps = config.epochs * (len(x_train) // config.batch_size)
+    logits_only = keras.Model(model.inputs, model.outputs[1])
+    logits_only.compile(
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    progress = EpochProgress(config.epochs, label=f"classifier {config.dataset}")
+    epoch_seconds, history = [], {"loss": [], "accuracy": []}
+    for epoch in range(1, config.epochs + 1):
+        started = time.perf_counter()
+        batches = make_batches(x_train, config.batch_size, config.seed, epoch, labels=y_train)
+        result = logits_only.fit(batches, epochs=1, verbose=0, shuffle=False).history
+        epoch_seconds.append(time.perf_counter() - started)
+        for key in history:
+            history[key].append(float(result[key][-1]))
+        progress.update(epoch, {k: v[-1] for k, v in history.items()})
+    classifier = Classifier(model, config, {}, Path("."))
+    predicted = classifier.predict(data.x_test)
+    return {
+        "dataset": config.dataset,
+        "config": config.to_dict(),
+        "fingerprint": config.fingerprint(),
+        "test_accuracy": float(np.mean(predicted == data.y_test)),
+        "test_confusion": confusion_matrix(data.y_test, predicted).tolist(),
+        "train_images": len(x_train),
+        "history": history,
+        "epoch_seconds": epoch_seconds,
+        "wall_time_seconds": float(sum(epoch_seconds)),
+        "parameters": int(model.count_params()),
+        "environment": environment_record(seed=config.seed, precision="float32"),
+    }
+
+
+def _save_classifier(model, record: dict, directory: Path) -> None:
+    from helpers.runs import atomic_write_json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f".tmp-{os.getpid()}.weights.h5"  # Keras wants this suffix
+    try:
+        model.save_weights(temporary)
+        os.replace(temporary, directory / "classifier.weights.h5")
+    finally:
+        temporary.unlink(missing_ok=True)
+    atomic_write_json(directory / "classifier.json", record)
+
+
+# --- distances between feature distributions -----------------------------------------------
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets [N, F] (FID when the
+    features are a classifier's; Heusel et al. 2017, "GANs trained by a two time-scale update
+    rule converge to a local Nash equilibrium").
+
+    ||μ_a − μ_b||² + tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^{1/2}). Biased upwards at small N: compare
+    only values computed from equally many samples.
+    """
+    a, b = _as_features(features_a, "features_a"), _as_features(features_b, "features_b")
+    return frechet_distance_from_moments(
+        a.mean(axis=0), np.cov(a, rowvar=False), b.mean(axis=0), np.cov(b, rowvar=False)
+    )
+
+
+def frechet_distance_from_moments(mean_a, cov_a, mean_b, cov_b) -> float:
+    """||μ_a − μ_b||² + tr Σ_a + tr Σ_b − 2 tr (Σ_a Σ_b)^{1/2} (Heusel et al. 2017).
+
+    tr (Σ_a Σ_b)^{1/2} = Σ √λ_i of the symmetric PSD matrix Σ_a^{1/2} Σ_b Σ_a^{1/2} (same
+    eigenvalues), computed with `eigh` — no complex round-off as with a general matrix sqrt.
+    """
+    mean_a, mean_b = np.asarray(mean_a, np.float64), np.asarray(mean_b, np.float64)
+    cov_a = np.atleast_2d(np.asarray(cov_a, np.float64))
+    cov_b = np.atleast_2d(np.asarray(cov_b, np.float64))
+    root_a = _psd_sqrt(cov_a)
+    middle = root_a @ cov_b @ root_a
+    eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
+    trace_root = np.sqrt(np.clip(eigenvalues, 0, None)).sum()
+    value = np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_root
+    return float(max(value, 0.0))
+
+
+def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def polynomial_mmd2(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """Unbiased MMD² with the cubic kernel k(x, y) = (x·y / d + 1)³ (Bińkowski et al. 2018).
+
+    (Σ_{i≠j} k(a_i, a_j)) / (m(m−1)) + (Σ_{i≠j} k(b_i, b_j)) / (n(n−1)) − 2 mean k(a_i, b_j);
+    its expectation is 0 when both sets come from one distribution (it can be negative).
+    """
+    a, b = _as_features(features_a, "features_a"), _as_features(features_b, "features_b")
+    dimension = a.shape[1]
+
+    def kernel(x, y):
+        base = x @ y.T / dimension + 1
+        return base * base * base  # faster than ** 3
+
+    k_aa, k_bb, k_ab = kernel(a, a), kernel(b, b), kernel(a, b)
+    m, n = len(a), len(b)
+    within_a = (k_aa.sum() - np.trace(k_aa)) / (m * (m - 1))
+    within_b = (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1))
+    return float(within_a + within_b - 2 * k_ab.mean())
+
+
+def kernel_inception_distance(
+    features_a: np.ndarray,
+    features_b: np.ndarray,
+    subsets: int = 50,
+    subset_size: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """KID (Bińkowski et al. 2018, "Demystifying MMD GANs"): mean and standard deviation of the
+    unbiased cubic-kernel MMD² over `subsets` random subsets of `subset_size` from each set.
+
+    The standard deviation is the standard error of one estimate at that subset size (the
+    error bar the paper reports); KID is unbiased, so two samples of one distribution give
+    0 within it, at any sample size.
+    """
+    a, b = _as_features(features_a, "features_a"), _as_features(features_b, "features_b")
+    size = min(subset_size, len(a), len(b))
+    rng = np.random.default_rng(seed)
+    values = [
+        polynomial_mmd2(
+            a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)]
+        )
+        for _ in range(subsets)
+    ]
+    return float(np.mean(values)), float(np.std(values, ddof=1)) if subsets > 1 else 0.0
+
+
+def inception_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float, float]:
+    """Inception-Score analogue with our classifier (Salimans et al. 2016, "Improved techniques
+    for training GANs"): exp E_x KL(p(y|x) ‖ p(y)), mean and std over `splits` chunks.
+
+    Ranges from 1 (every sample gives the same prediction) to 10 (confident predictions, all
+    classes equally often); high means recognisable and varied.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2 or len(p) == 0:
+        raise ValueError(f"probabilities must be [N, classes] with N > 0, got shape {p.shape}")
+    scores = []
+    for chunk in np.array_split(p, min(splits, len(p))):
+        marginal = chunk.mean(axis=0, keepdims=True)
+        kl = np.sum(chunk * (np.log(chunk + 1e-12) - np.log(marginal + 1e-12)), axis=1)
+        scores.append(np.exp(kl.mean()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+# --- improved precision and recall ---------------------------------------------------------
+
+
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances [len(a), len(b)] (float64, never negative)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+    return np.maximum(d2, 0)
+
+
+def knn_radii(features: np.ndarray, k: int = 3, batch: int = 1000) -> np.ndarray:
+    """Squared distance from each point to its k-th nearest other point in the same set."""
+    x = _as_features(features, "features")
+    if len(x) <= k:
+        raise ValueError(f"need more than k={k} points for k-NN radii, got {len(x)}")
+    radii = np.empty(len(x))
+    for start in range(0, len(x), batch):
+        d2 = squared_distances(x[start : start + batch], x)
+        radii[start : start + batch] = np.partition(d2, k, axis=1)[:, k]  # index 0: the point
+    return radii
+
+
+def manifold_coverage(
+    queries: np.ndarray, support: np.ndarray, support_radii: np.ndarray, batch: int = 1000
+) -> float:
+    """Share of `queries` inside at least one ball (support point, its k-NN radius)."""
+    inside = np.zeros(len(queries), dtype=bool)
+    for start in range(0, len(queries), batch):
+        d2 = squared_distances(queries[start : start + batch], support)
+        inside[start : start + batch] = (d2 <= support_radii[None, :]).any(axis=1)
+    return float(inside.mean())
+
+
+def precision_recall(
+    real_features: np.ndarray, fake_features: np.ndarray, k: int = 3, real_radii=None
+) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al. 2019, "Improved precision and recall
+    metric for assessing generative models"), k-NN manifolds with k = 3.
+
+    Each set's manifold is the union of balls around its points reaching their k-th nearest
+    neighbour. Precision = share of fake samples inside the real manifold (quality); recall =
+    share of real samples inside the fake manifold (diversity). `real_radii` may be passed
+    precomputed (`knn_radii(real, k)`).
+    """
+    real = _as_features(real_features, "real_features")
+    fake = _as_features(fake_features, "fake_features")
+    if real_radii is None:
+        real_radii = knn_radii(real, k)
+    precision = manifold_coverage(fake, real, real_radii)
+    recall = manifold_coverage(real, fake, knn_radii(fake, k))
+    return precision, recall
+
+
+# --- class statistics ----------------------------------------------------------------------
+
+
+def class_coverage(predicted: np.ndarray, num_classes: int = NUM_CLASSES, min_share=0.5) -> dict:
+    """Which classes a sample set contains (a mode-collapse check): the histogram of predicted
+    classes, its KL divergence to the uniform distribution (0 = all classes equally often,
+    log 10 ≈ 2.30 = one class only), and the classes whose share is below `min_share` × 1/K.
+    """
+    predicted = np.asarray(predicted).astype(int).ravel()
+    counts = np.bincount(predicted, minlength=num_classes)[:num_classes]
+    shares = counts / max(len(predicted), 1)
+    present = shares > 0
+    kl = float(np.sum(shares[present] * np.log(shares[present] * num_classes)))
+    rare = [int(c) for c in np.flatnonzero(shares < min_share / num_classes)]
+    return {
+        "shares": shares.tolist(),
+        "kl_to_uniform": kl,
+        "rare_classes": rare,
+        "classes_covered": num_classes - len(rare),
+    }
+
+
+def confusion_matrix(labels, predicted, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Counts int [K, K]: row = true label, column = predicted class."""
+    labels, predicted = np.asarray(labels).astype(int), np.asarray(predicted).astype(int)
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)
+    return matrix
+
+
+def ambiguous_pairs(probabilities: np.ndarray, min_runner_up: float = 0.1) -> np.ndarray:
+    """How often the classifier hesitates between two digits: share float [K, K] of all samples
+    whose most probable class is i and runner-up is j with p(j | x) ≥ `min_runner_up`.
+
+    Generated digits have no label, so instead of a confusion matrix this measures the paper's
+    observation that some samples look like two digits at once (its 9 vs 4 and 7 vs 1).
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    order = np.argsort(-p, axis=1)
+    first, second = order[:, 0], order[:, 1]
+    ambiguous = p[np.arange(len(p)), second] >= min_runner_up
+    matrix = np.zeros((p.shape[1], p.shape[1]))
+    np.add.at(matrix, (first[ambiguous], second[ambiguous]), 1)
+    return matrix / max(len(p), 1)
+
+
+def pair_ambiguity(pairs_matrix: np.ndarray, a: int, b: int) -> float:
+    """Share of samples hesitating between digits a and b (either order) from `ambiguous_pairs`."""
+    return float(pairs_matrix[a, b] + pairs_matrix[b, a])
+
+
+# --- image statistics ----------------------------------------------------------------------
+
+
+def laplacian_variance(images: np.ndarray) -> np.ndarray:
+    """Per-image variance of the 4-neighbour Laplacian of uint8 [N, 28, 28] images in [0, 1]
+    scale (Pech-Pacheco et al. 2000, "Diatom autofocusing in brightfield microscopy"):
+    high for crisp strokes, low for blurry ones."""
+    x = check_images(images, "images").astype(np.float64) / 255.0
+    laplacian = (
+        x[:, :-2, 1:-1] + x[:, 2:, 1:-1] + x[:, 1:-1, :-2] + x[:, 1:-1, 2:] - 4 * x[:, 1:-1, 1:-1]
+    )
+    return laplacian.reshape(len(x), -1).var(axis=1)
+
+
+def sharpness(images: np.ndarray) -> float:
+    """Mean variance of the Laplacian over a set of uint8 [N, 28, 28] images (Pech-Pacheco et
+    al. 2000) — a number for the paper's "VAE samples are blurrier"."""
+    return float(laplacian_variance(images).mean())
+
+
+def nearest_training_distance(
+    samples: np.ndarray, train_images: np.ndarray, batch: int = 256
+) -> np.ndarray:
+    """Euclidean pixel distance (images in [0, 1], so at most 28) from each sample to its nearest
+    training image, float32 [N] — a memorisation check (Theis et al. 2016, "A note on the
+    evaluation of generative models", sec. 3.2): a model that copies training images puts its
+    samples much nearer to them than held-out real images are."""
+    samples = check_images(samples, "samples").reshape(len(samples), -1).astype(np.float32) / 255
+    train = check_images(train_images, "train_images").reshape(len(train_images), -1)
+    train = train.astype(np.float32) / 255
+    train_norms = (train * train).sum(1)
+    nearest = np.empty(len(samples), dtype=np.float32)
+    for start in range(0, len(samples), batch):
+        chunk = samples[start : start + batch]
+        d2 = (chunk * chunk).sum(1)[:, None] + train_norms[None, :] - 2 * chunk @ train.T
+        nearest[start : start + batch] = np.sqrt(np.maximum(d2.min(axis=1), 0))
+    return nearest
+
+
+# --- scoring a sample set against a reference -----------------------------------------------
+
+
+def reference_split(data, reference: str = "test", size: int = 5000, seed: int = 0):
+    """(reference images, held-out real images) of a Dataset.
+
+    "test": the first half of the test set is the reference every sample set is scored
+    against; the second half is held out as real samples scored the same way (the "real" row
+    of the comparison, and the baseline of the memorisation check). "train": `size` seeded
+    training images are the reference; the held-out half is the same.
+    """
+    half = len(data.x_test) // 2
+    held_out = data.x_test[half:]
+    if reference == "test":
+        return data.x_test[:half], held_out
+    if reference == "train":
+        keep = np.random.default_rng(seed).permutation(len(data.x_train))[:size]
+        return data.x_train[np.sort(keep)], held_out
+    raise ValueError(f"unknown reference {reference!r}; valid values: test, train")
+
+
+class Scorer:
+    """Scores sample sets against one reference set, computing the reference's features once.
+
+    `score(images)` returns every metric as a flat JSON-ready dict. At most `max_samples`
+    images of a set are scored (the first ones), and `n_samples` says how many were: FID,
+    precision and recall depend on it, so compare rows scored on equally many samples.
+    With `train_images` the memorisation check runs too; its baseline is `held_out` (real
+    images the models never saw): `copy_share` = share of samples nearer to a training image
+    than 99 % of held-out real images are (≈ 0.01 for real data by construction).
+    """
+
+    def __init__(
+        self,
+        classifier: Classifier,
+        reference_images: np.ndarray,
+        train_images: np.ndarray | None = None,
+        held_out: np.ndarray | None = None,
+        max_samples: int = 5000,
+        k: int = 3,
+        kid_subsets: int = 50,
+        memorisation_baseline: int = 2000,
+        seed: int = 0,
+    ):
+        self.classifier = classifier
+        self.max_samples = max_samples
+        self.k = k
+        self.kid_subsets = kid_subsets
+        self.seed = seed
+        self.reference = check_images(reference_images, "reference_images")[:max_samples]
+        self.reference_features, self.reference_probabilities = classifier.outputs(self.reference)
+        self.reference_radii = knn_radii(self.reference_features, k)
+        self.train_images = train_images
+        self.copy_threshold = None
+        if train_images is not None and held_out is not None:
+            baseline = nearest_training_distance(held_out[:memorisation_baseline], train_images)
+            self.copy_threshold = float(np.percentile(baseline, 1))
+
+    def score(self, images: np.ndarray) -> dict:
+        """Every metric of uint8 [N, 28, 28] `images` against the reference, as a dict."""
+        images = check_images(images, "images")[: self.max_samples]
+        if len(images) <= self.k:
+            raise ValueError(f"need more than {self.k} images to score, got {len(images)}")
+        features, probabilities = self.classifier.outputs(images)
+        return self.score_outputs(images, features, probabilities)
+
+    def score_outputs(self, images, features, probabilities) -> dict:
+        """As `score`, from features and probabilities already computed for `images`."""
+        kid, kid_std = kernel_inception_distance(
+            self.reference_features, features, subsets=self.kid_subsets, seed=self.seed
+        )
+        score_mean, score_std = inception_score(probabilities)
+        precision, recall = precision_recall(
+            self.reference_features, features, self.k, real_radii=self.reference_radii
+        )
+        coverage = class_coverage(probabilities.argmax(axis=1))
+        pairs = ambiguous_pairs(probabilities)
+        result = {
+            "n_samples": len(images),
+            "fid": frechet_distance(self.reference_features, features),
+            "kid": kid,
+            "kid_std": kid_std,
+            "inception_score": score_mean,
+            "inception_score_std": score_std,
+            "precision": precision,
+            "recall": recall,
+            "classes_covered": coverage["classes_covered"],
+            "rare_classes": coverage["rare_classes"],
+            "kl_to_uniform": coverage["kl_to_uniform"],
+            "class_shares": coverage["shares"],
+            "mean_confidence": float(probabilities.max(axis=1).mean()),
+            "ambiguous_4_9": pair_ambiguity(pairs, 4, 9),
+            "ambiguous_1_7": pair_ambiguity(pairs, 1, 7),
+            "ambiguous_any": float(pairs.sum()),
+            "sharpness": sharpness(images),
+        }
+        if self.train_images is not None:
+            nearest = nearest_training_distance(images, self.train_images)
+            result["nearest_train_median"] = float(np.median(nearest))
+            if self.copy_threshold is not None:
+                result["copy_share"] = float(np.mean(nearest < self.copy_threshold))
+        return result
+
+
+# --- when to stop a GAN --------------------------------------------------------------------
+
+
+def fid_per_epoch(
+    classifier: Classifier, epoch_images: np.ndarray, reference_features: np.ndarray
+) -> np.ndarray:
+    """FID float64 [E] of each epoch's fixed-noise samples uint8 [E, n, 28, 28] (from
+    `<model>_epoch_samples.npz`) against `reference_features`."""
+    epoch_images = np.asarray(epoch_images)
+    if epoch_images.ndim != 4 or epoch_images.shape[2:] != IMAGE_SHAPE:
+        raise ValueError(f"epoch images must be [E, n, 28, 28], got shape {epoch_images.shape}")
+    return np.array(
+        [frechet_distance(reference_features, classifier.features(x)) for x in epoch_images]
+    )
+
+
+def fid_noise(
+    reference_features: np.ndarray, sample_features: np.ndarray, repeats: int = 20, seed: int = 0
+) -> float:
+    """Standard deviation of FID from sampling alone: FID of `repeats` bootstrap resamples
+    (with replacement, same size) of the samples against the reference (Efron's bootstrap).
+
+    Two FIDs of one model at this sample size differ by about √2 times this much by chance.
+    """
+    samples = _as_features(sample_features, "sample_features")
+    rng = np.random.default_rng(seed)
+    values = [
+        frechet_distance(reference_features, samples[rng.integers(0, len(samples), len(samples))])
+        for _ in range(repeats)
+    ]
+    return float(np.std(values, ddof=1))
+
+
+def stopping_epoch(epochs, fids, noise: float, sigmas: float = 2.0) -> dict:
+    """When to stop training a GAN, from its FID after every epoch.
+
+    best_epoch: the epoch of the lowest FID. within_noise_epoch: the first epoch e after which
+    the remaining gain, FID(e) − min over later epochs, is at most `sigmas` × `noise` (noise =
+    the FID's sampling std, see `fid_noise`): training past it improves FID by no more than
+    chance would. This answers the paper's "when to stop" with a number (this project's rule).
+    """
+    epochs = np.asarray(epochs).astype(int)
+    fids = np.asarray(fids, dtype=np.float64)
+    if epochs.shape != fids.shape or fids.ndim != 1 or len(fids) == 0:
+        raise ValueError(f"epochs {epochs.shape} and fids {fids.shape} must be equal-length 1-D")
+    if not np.all(np.isfinite(fids)):
+        raise ValueError("fids must be finite")
+    tolerance = sigmas * float(noise)
+    best_after = np.minimum.accumulate(fids[::-1])[::-1]  # min over epochs >= e
+    remaining_gain = fids - best_after
+    first = int(np.flatnonzero(remaining_gain <= tolerance)[0])  # the last epoch always passes
+    best = int(np.argmin(fids))
+    return {
+        "best_epoch": int(epochs[best]),
+        "best_fid": float(fids[best]),
+        "within_noise_epoch": int(epochs[first]),
+        "within_noise_fid": float(fids[first]),
+        "tolerance": tolerance,
+        "remaining_gain": remaining_gain.tolist(),
+    }
+
+
+# --- input checks --------------------------------------------------------------------------
+
+
+class SampleFileError(ValueError):
+    """A samples file that is missing, unreadable, or does not hold uint8 28×28 images."""
+
+
+def check_images(images, name: str = "images") -> np.ndarray:
+    """uint8 [N, 28, 28] (a trailing channel of 1 is dropped), or ValueError saying what's wrong."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name} must have shape [N, 28, 28], got {images.shape}")
+    if images.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must be uint8 pixels 0..255, got dtype {images.dtype}; convert model "
+            "outputs with helpers.data.to_uint8_images(x, value_range)"
+        )
+    return images
+
+
+def read_samples(path: str | os.PathLike) -> np.ndarray:
+    """uint8 [N, 28, 28] images from an `.npz`: its `images` array, or its only array."""
+    path = Path(path)
+    if not path.is_file():
+        raise SampleFileError(f"{path}: no such file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise SampleFileError(f"{path}: a single .npy array, not an .npz archive")
+        with loaded as npz:
+            names = list(npz.files)
+            if "images" in names:
+                images = npz["images"]
+            elif len(names) == 1:
+                images = npz[names[0]]
+            else:
+                raise SampleFileError(
+                    f"{path}: no array named 'images' and {len(names)} arrays {names}; "
+                    "save the samples as np.savez(path, images=samples)"
+                )
+    except SampleFileError:
+        raise
+    except ValueError as error:
+        raise SampleFileError(f"{path}: not a readable .npz of plain arrays ({error})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+        raise SampleFileError(
+            f"{path}: truncated or not an .npz file ({type(error).__name__}: {error})"
+        ) from None
+    try:
+        images = check_images(images, f"{path}: the samples")
+    except ValueError as error:
+        raise SampleFileError(str(error)) from None
+    if len(images) <= 3:
+        raise SampleFileError(f"{path}: holds {len(images)} images; need more than 3 to score")
+    return images
+
+
+def _as_features(features, name: str) -> np.ndarray:
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"{name} must be [N, F] with N >= 2, got shape {x.shape}")
+    return x
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m helpers.metrics SAMPLES.npz ...`: print every metric as JSON on stdout."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.metrics",
+        description="Score uint8 28x28 samples (.npz, key 'images') against real data.",
+    )
+    parser.add_argument("samples", help=".npz holding uint8 [N, 28, 28] images")
+    parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion_mnist"))
+    parser.add_argument("--profile", default="cpu", choices=("smoke", "cpu", "paper"))
+    parser.add_argument("--reference", default="test", choices=("test", "train"))
+    parser.add_argument("--max-samples", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        images = read_samples(args.samples)  # before TensorFlow loads: errors come at once
+    except SampleFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    from helpers.data import DataError, load_dataset
+
+    try:
+        data = load_dataset(args.dataset)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    classifier = load_classifier(args.profile, args.dataset, data=data)
+    reference, held_out = reference_split(data, args.reference, args.max_samples, args.seed)
+    scorer = Scorer(
+        classifier,
+        reference,
+        train_images=data.x_train,
+        held_out=held_out,
+        max_samples=args.max_samples,
+        seed=args.seed,
+    )
+    report = {
+        "samples": str(args.samples),
+        "dataset": args.dataset,
+        "profile": args.profile,
+        "reference": f"{args.reference} ({len(scorer.reference)} images)",
+        "classifier_test_accuracy": classifier.accuracy,
+        "metrics": scorer.score(images),
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
