@@ -455,15 +455,20 @@ def log_marginal_quadrature(
     for i in range(len(images)):
         axes = [z_mean[i, d] + half[i, d] * unit for d in range(model.latent_dim)]
         grid = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=-1)
-        logits = model.decoder(grid.astype(np.float32))
-        target = np.broadcast_to(images[i : i + 1], logits.shape).astype(np.float32)
-        log_px_z = -np.asarray(reconstruction_loss(target, logits), np.float64)
-        log_pz = -0.5 * np.sum(grid**2 + LOG_2PI, axis=-1)
+        log_terms = _grid_log_joint(model.decoder, tf.constant(images[i], tf.float32), grid)
         cell = np.prod([a[1] - a[0] for a in axes])
-        log_terms = log_px_z + log_pz
-        peak = log_terms.max()
-        out.append(peak + math.log(np.sum(np.exp(log_terms - peak)) * cell))
+        out.append(float(tf.reduce_logsumexp(log_terms)) + math.log(cell))
     return np.asarray(out)
+
+
+@tf.function(reduce_retracing=True)
+def _grid_log_joint(decoder, image, grid):
+    """log p(x | z) + log p(z) at each grid point z [G, L] for one image [28, 28, 1]: [G]."""
+    logits = tf.reshape(decoder(tf.cast(grid, tf.float32)), (-1, PIXELS))
+    signs = 1.0 - 2.0 * tf.reshape(image, (1, PIXELS))  # -log Bernoulli(x; sigmoid(l))
+    log_px_z = -tf.reduce_sum(tf.nn.softplus(signs * logits), axis=-1)  # = -softplus(+-l)
+    log_pz = -0.5 * tf.reduce_sum(tf.square(grid) + LOG_2PI, axis=-1)
+    return tf.cast(log_px_z, tf.float64) + log_pz
 
 
 # --- speed -----------------------------------------------------------------------------------
