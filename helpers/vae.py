@@ -260,6 +260,12 @@ def train_vae(
     model = build_vae(config)
     variables = checkpoint_variables(model)
     checkpointer = Checkpointer(config.profile, "vae", training_fields(config))
+    if not resume:  # start over: old, later epochs must not outlive (or prune) the new ones
+        for old in [
+            *checkpointer.directory.glob("state-*"),
+            checkpointer.directory / "latest.json",
+        ]:
+            old.unlink(missing_ok=True)
     state = checkpointer.restore(variables) if resume else None
     if state is not None and state["epoch"] > config.epochs:
         raise RuntimeError(

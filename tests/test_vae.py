@@ -200,8 +200,13 @@ def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monke
     # finished: a rerun only restores, also when only the scoring (IWAE k) changed
     again = vae.train_vae(tiny_config(epochs=3, snapshot_epochs=(1, 3), iwae_k=7), data)
     assert again.resumed_from == 3 and again.history == straight.history
+    shorter = tiny_config(epochs=2, snapshot_epochs=(1,))
     with pytest.raises(RuntimeError, match="past epochs=2"):  # never silently use epoch 3
-        vae.train_vae(tiny_config(epochs=2, snapshot_epochs=(1,)), data, progress=False)
+        vae.train_vae(shorter, data, progress=False)
+    restarted = vae.train_vae(shorter, data, resume=False, progress=False)  # starts over
+    assert restarted.history["loss"] == straight.history["loss"][:2]
+    assert Checkpointer("smoke", "vae", vae.training_fields(shorter)).latest_epoch == 2
+    assert vae.train_vae(shorter, data, progress=False).resumed_from == 2
 
 
 class PoisonAt(keras.callbacks.Callback):
