@@ -302,10 +302,10 @@ def kernel_inception_distance(
 
     The standard deviation is the standard error of one estimate at that subset size (the
     error bar the paper reports); KID is unbiased, so two samples of one distribution give
-    0 within it, at any sample size.
+    0 within it, at any sample size. Subsets hold at most half of each set, so they differ.
     """
     a, b = _as_features(features_a, "features_a"), _as_features(features_b, "features_b")
-    size = min(subset_size, len(a), len(b))
+    size = min(subset_size, len(a) // 2, len(b) // 2)  # subsets must differ to give an error bar
     rng = np.random.default_rng(seed)
     values = [
         polynomial_mmd2(
@@ -483,15 +483,16 @@ def nearest_training_distance(
 def reference_split(data, reference: str = "test", size: int = 5000, seed: int = 0):
     """(reference images, held-out real images) of a Dataset.
 
-    "test": the first half of the test set is the reference every sample set is scored
-    against; the second half is held out as real samples scored the same way (the "real" row
-    of the comparison, and the baseline of the memorisation check). "train": `size` seeded
-    training images are the reference; the held-out half is the same.
+    "test": the even-indexed half of the test set is the reference every sample set is scored
+    against; the odd-indexed half is held out as real samples scored the same way (the "real"
+    row of the comparison, and the baseline of the memorisation check). Interleaved, not first
+    and second half: MNIST's test set has its two writer populations in its two halves, which
+    would make the real row differ from the reference. "train": `size` seeded training images
+    are the reference; the held-out half is the same.
     """
-    half = len(data.x_test) // 2
-    held_out = data.x_test[half:]
+    held_out = data.x_test[1::2]
     if reference == "test":
-        return data.x_test[:half], held_out
+        return data.x_test[0::2], held_out
     if reference == "train":
         keep = np.random.default_rng(seed).permutation(len(data.x_train))[:size]
         return data.x_train[np.sort(keep)], held_out
@@ -535,15 +536,19 @@ class Scorer:
             baseline = nearest_training_distance(held_out[:memorisation_baseline], train_images)
             self.copy_threshold = float(np.percentile(baseline, 1))
 
-    def score(self, images: np.ndarray) -> dict:
-        """Every metric of uint8 [N, 28, 28] `images` against the reference, as a dict."""
+    def score(self, images: np.ndarray, details: dict | None = None) -> dict:
+        """Every metric of uint8 [N, 28, 28] `images` against the reference, as a dict.
+
+        A `details` dict, when given, receives the per-sample arrays behind the numbers
+        (features, probabilities, ambiguous-pair matrix, nearest training distances).
+        """
         images = check_images(images, "images")[: self.max_samples]
         if len(images) <= self.k:
             raise ValueError(f"need more than {self.k} images to score, got {len(images)}")
         features, probabilities = self.classifier.outputs(images)
-        return self.score_outputs(images, features, probabilities)
+        return self.score_outputs(images, features, probabilities, details)
 
-    def score_outputs(self, images, features, probabilities) -> dict:
+    def score_outputs(self, images, features, probabilities, details: dict | None = None) -> dict:
         """As `score`, from features and probabilities already computed for `images`."""
         kid, kid_std = kernel_inception_distance(
             self.reference_features, features, subsets=self.kid_subsets, seed=self.seed
@@ -573,11 +578,16 @@ class Scorer:
             "ambiguous_any": float(pairs.sum()),
             "sharpness": sharpness(images),
         }
+        nearest = None
         if self.train_images is not None:
             nearest = nearest_training_distance(images, self.train_images)
             result["nearest_train_median"] = float(np.median(nearest))
             if self.copy_threshold is not None:
                 result["copy_share"] = float(np.mean(nearest < self.copy_threshold))
+        if details is not None:
+            details.update(
+                features=features, probabilities=probabilities, pairs=pairs, nearest=nearest
+            )
         return result
 
 
@@ -641,6 +651,76 @@ def stopping_epoch(epochs, fids, noise: float, sigmas: float = 2.0) -> dict:
         "tolerance": tolerance,
         "remaining_gain": remaining_gain.tolist(),
     }
+
+
+# --- reading the results of the other notebooks --------------------------------------------
+
+RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "05_vaegan"}
+MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
+
+
+class MissingResultError(FileNotFoundError):
+    """A model's results are not in runs/<profile>/results/: the message names the notebook."""
+
+
+def read_model_results(profile: str, model: str) -> dict:
+    """A model's results under `profile`: `record` (its JSON), `samples` uint8 [N, 28, 28],
+    and, when the model wrote them, `epoch_images` uint8 [E, n, 28, 28] with `epochs` int [E].
+
+    Raises MissingResultError naming the notebook that writes them when a file is missing,
+    SampleFileError when a samples file is unreadable.
+    """
+    from helpers.runs import read_json, results_dir
+
+    folder = results_dir(profile)
+    needed = [folder / f"{model}.json", folder / f"{model}_samples.npz"]
+    missing = [path.name for path in needed if not path.is_file()]
+    if missing:
+        notebook = RESULT_NOTEBOOKS.get(model, model)
+        raise MissingResultError(
+            f"{', '.join(missing)} missing in {folder}: run notebooks/{notebook}.ipynb with "
+            f'profile = "{profile}" first (`make report PROFILE={profile}` runs every notebook '
+            "in order)"
+        )
+    result = {"record": read_json(needed[0]), "samples": read_samples(needed[1])}
+    epoch_file = folder / f"{model}_epoch_samples.npz"
+    if epoch_file.is_file():
+        with np.load(epoch_file, allow_pickle=False) as saved:
+            result["epoch_images"] = np.asarray(saved["images"])
+            result["epochs"] = np.asarray(saved["epochs"]).astype(int)
+    return result
+
+
+def training_cost(record: dict) -> dict:
+    """Epochs, wall time, seconds per epoch, images per second and total parameters of a
+    results record (parameters may be a dict of part -> count, summed here)."""
+    epoch_seconds = list(record.get("epoch_seconds", []))
+    parameters = record.get("parameters", 0)
+    if isinstance(parameters, dict):
+        parameters = sum(int(v) for v in parameters.values())
+    return {
+        "epochs": len(epoch_seconds),
+        "wall_time_seconds": float(record.get("wall_time_seconds", sum(epoch_seconds))),
+        "seconds_per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else float("nan"),
+        "images_per_second": float(record.get("images_per_second", float("nan"))),
+        "parameters": int(parameters),
+    }
+
+
+def markdown_table(rows: dict[str, dict], columns: list[tuple[str, str, str]]) -> str:
+    """A Markdown table: one row per entry of `rows` (label -> values), one column per
+    (key, header, format spec); a missing value shows as "–"."""
+    lines = [
+        "| | " + " | ".join(header for _, header, _ in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for label, values in rows.items():
+        cells = [
+            format(values[key], spec) if values.get(key) is not None else "–"
+            for key, _, spec in columns
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # --- input checks --------------------------------------------------------------------------

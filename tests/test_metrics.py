@@ -324,3 +324,59 @@ def test_cli_prints_every_metric_as_json(tiny_classifier, mnist, tmp_path, monke
         assert np.isfinite(scores[key]), key
     assert scores["nearest_train_median"] == 0.0  # the samples are training images: copies
     assert scores["copy_share"] == 1.0
+
+
+# --- reading the other notebooks' results ----------------------------------------------------
+
+
+def test_missing_results_name_the_notebook_to_run(project_root):
+    with pytest.raises(metrics.MissingResultError, match="notebooks/02_dcgan.ipynb"):
+        metrics.read_model_results("smoke", "dcgan")
+    with pytest.raises(metrics.MissingResultError, match="notebooks/05_vaegan.ipynb"):
+        metrics.read_model_results("smoke", "vaegan")
+
+
+def test_read_model_results_and_training_cost(project_root):
+    from helpers.runs import atomic_write_npz, results_dir, write_results
+
+    folder = results_dir("smoke")
+    record = {"epoch_seconds": [2.0, 4.0], "wall_time_seconds": 7.5, "images_per_second": 100.0}
+    write_results("smoke", "dcgan", {**record, "parameters": {"generator": 10, "critic": 5}})
+    atomic_write_npz(folder / "dcgan_samples.npz", images=np.zeros((8, 28, 28), np.uint8))
+    epoch_images = np.zeros((2, 4, 28, 28), np.uint8)
+    atomic_write_npz(folder / "dcgan_epoch_samples.npz", images=epoch_images, epochs=[1, 2])
+    result = metrics.read_model_results("smoke", "dcgan")
+    assert result["samples"].shape == (8, 28, 28) and result["epoch_images"].shape == (2, 4, 28, 28)
+    assert result["epochs"].tolist() == [1, 2]
+    cost = metrics.training_cost(result["record"])
+    assert cost == {
+        "epochs": 2,
+        "wall_time_seconds": 7.5,
+        "seconds_per_epoch": 3.0,
+        "images_per_second": 100.0,
+        "parameters": 15,
+    }
+
+
+def test_markdown_table_formats_and_marks_missing_values():
+    table = metrics.markdown_table(
+        {"real": {"fid": 1.234, "n": 5}, "VAE": {"fid": 20.0}},
+        [("fid", "FID", ".1f"), ("n", "count", "d")],
+    )
+    assert table.splitlines() == [
+        "| | FID | count |",
+        "|---|---:|---:|",
+        "| real | 1.2 | 5 |",
+        "| VAE | 20.0 | – |",
+    ]
+
+
+def test_reference_split_interleaves_the_test_set():
+    from helpers.data import Dataset
+
+    x_test = np.arange(10, dtype=np.uint8)[:, None, None] * np.ones((1, 28, 28), np.uint8)
+    data = Dataset("mnist", x_test, np.zeros(10, np.uint8), x_test, np.zeros(10, np.uint8), "-")
+    reference, held_out = metrics.reference_split(data, "test")
+    assert reference[:, 0, 0].tolist() == [0, 2, 4, 6, 8]
+    assert held_out[:, 0, 0].tolist() == [1, 3, 5, 7, 9]
+    assert len(metrics.reference_split(data, "train", size=4)[0]) == 4
