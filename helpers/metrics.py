@@ -13,6 +13,7 @@ data set and profile and cached under `runs/<profile>/classifier/<dataset>-<fing
     kernel_inception_distance   KID, unbiased MMD², cubic kernel Bińkowski et al. 2018
     inception_score             IS with our classifier           Salimans et al. 2016
     precision_recall            improved precision & recall      Kynkäänniemi et al. 2019
+    density_coverage            density & coverage (robust P&R)  Naeem et al. 2020
     class_coverage              predicted-class histogram        (mode-collapse check)
     sharpness                   variance of the Laplacian        Pech-Pacheco et al. 2000
     nearest_training_distance   memorisation check               Theis et al. 2016, sec. 3.2
@@ -39,6 +40,7 @@ import numpy as np
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
+DENSITY_K = 5  # Naeem et al. 2020
 
 
 # --- the classifier ------------------------------------------------------------------------
@@ -387,6 +389,33 @@ def precision_recall(
     return precision, recall
 
 
+def density_coverage(
+    real_features: np.ndarray, fake_features: np.ndarray, k: int = 5, real_radii=None
+) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020, "Reliable fidelity and diversity metrics for
+    generative models"), k = 5 as there; built only on real k-NN balls, so robust to outliers.
+
+    Density = mean number of real balls holding a fake sample, divided by k (≈ 1 for samples
+    distributed like the real data; small when samples sit in a few outlier balls, where
+    precision would still count them as realistic). Coverage = share of real points whose ball
+    holds at least one fake sample (diversity, in [0, 1]).
+    """
+    real = _as_features(real_features, "real_features")
+    fake = _as_features(fake_features, "fake_features")
+    if real_radii is None:
+        real_radii = knn_radii(real, k)
+    inside_count = np.zeros(len(fake))
+    covered = np.zeros(len(real), dtype=bool)
+    for start in range(0, len(real), 1000):
+        inside = (
+            squared_distances(real[start : start + 1000], fake)
+            <= real_radii[start : start + 1000, None]
+        )
+        inside_count += inside.sum(axis=0)
+        covered[start : start + 1000] = inside.any(axis=1)
+    return float(inside_count.mean() / k), float(covered.mean())
+
+
 # --- class statistics ----------------------------------------------------------------------
 
 
@@ -507,7 +536,8 @@ class Scorer:
     precision and recall depend on it, so compare rows scored on equally many samples.
     With `train_images` the memorisation check runs too; its baseline is `held_out` (real
     images the models never saw): `copy_share` = share of samples nearer to a training image
-    than 99 % of held-out real images are (≈ 0.01 for real data by construction).
+    than 99 % of held-out real images are (≈ 0.01 for real data by construction), measured on
+    the first `memorisation_samples` samples (a search through 60,000 training images each).
     """
 
     def __init__(
@@ -518,8 +548,9 @@ class Scorer:
         held_out: np.ndarray | None = None,
         max_samples: int = 5000,
         k: int = 3,
-        kid_subsets: int = 50,
+        kid_subsets: int = 25,
         memorisation_baseline: int = 2000,
+        memorisation_samples: int = 1000,
         seed: int = 0,
     ):
         self.classifier = classifier
@@ -530,6 +561,8 @@ class Scorer:
         self.reference = check_images(reference_images, "reference_images")[:max_samples]
         self.reference_features, self.reference_probabilities = classifier.outputs(self.reference)
         self.reference_radii = knn_radii(self.reference_features, k)
+        self.density_radii = knn_radii(self.reference_features, DENSITY_K)
+        self.memorisation_samples = memorisation_samples
         self.train_images = train_images
         self.copy_threshold = None
         if train_images is not None and held_out is not None:
@@ -557,6 +590,9 @@ class Scorer:
         precision, recall = precision_recall(
             self.reference_features, features, self.k, real_radii=self.reference_radii
         )
+        density, real_coverage = density_coverage(
+            self.reference_features, features, DENSITY_K, real_radii=self.density_radii
+        )
         coverage = class_coverage(probabilities.argmax(axis=1))
         pairs = ambiguous_pairs(probabilities)
         result = {
@@ -568,6 +604,8 @@ class Scorer:
             "inception_score_std": score_std,
             "precision": precision,
             "recall": recall,
+            "density": density,
+            "coverage": real_coverage,
             "classes_covered": coverage["classes_covered"],
             "rare_classes": coverage["rare_classes"],
             "kl_to_uniform": coverage["kl_to_uniform"],
@@ -580,7 +618,9 @@ class Scorer:
         }
         nearest = None
         if self.train_images is not None:
-            nearest = nearest_training_distance(images, self.train_images)
+            nearest = nearest_training_distance(
+                images[: self.memorisation_samples], self.train_images
+            )
             result["nearest_train_median"] = float(np.median(nearest))
             if self.copy_threshold is not None:
                 result["copy_share"] = float(np.mean(nearest < self.copy_threshold))

@@ -380,3 +380,17 @@ def test_reference_split_interleaves_the_test_set():
     assert reference[:, 0, 0].tolist() == [0, 2, 4, 6, 8]
     assert held_out[:, 0, 0].tolist() == [1, 3, 5, 7, 9]
     assert len(metrics.reference_split(data, "train", size=4)[0]) == 4
+
+
+def test_density_and_coverage_resist_an_outlier_that_fools_precision():
+    rng = np.random.default_rng(11)
+    real = rng.normal(size=(500, 2))
+    real[0] = [12.0, 0.0]  # one outlier: its 5-NN ball reaches far
+    same = rng.normal(size=(500, 2))
+    density, coverage = metrics.density_coverage(real, same)
+    assert 0.7 < density < 1.3 and coverage > 0.9
+    collapsed = np.array([8.0, 0.0]) + 0.01 * rng.normal(size=(500, 2))  # inside that ball only
+    precision, _ = metrics.precision_recall(real, collapsed)
+    density, coverage = metrics.density_coverage(real, collapsed)
+    assert precision == 1.0  # precision is fooled by the outlier's ball
+    assert density < 0.5 and coverage < 0.02  # density and coverage are not
