@@ -270,6 +270,11 @@ def training_batches(config: DCGANConfig, images: np.ndarray, epoch: int) -> tf.
     return tf.data.Dataset.zip(make_batches(images, batch, seed, epoch), noises)
 
 
+def paper_snapshot_epochs(epochs: int) -> tuple[int, ...]:
+    """The paper's snapshot epochs 1, 55, 100, 200 of 200, spread the same way over `epochs`."""
+    return tuple(max(1, min(epochs, round(epochs * f / 200))) for f in (1, 55, 100, 200))
+
+
 def fixed_noise(config: DCGANConfig, count: int, stream: int) -> tf.Tensor:
     """The same z float32 [count, latent] on every call (for snapshots and exports)."""
     return tf.random.stateless_normal([count, config.latent_dim], seed=[config.seed, stream])
@@ -477,6 +482,7 @@ __all__ = [
     "fixed_noise",
     "generator_loss",
     "load_generator",
+    "paper_snapshot_epochs",
     "train_dcgan",
     "training_batches",
 ]

@@ -301,3 +301,9 @@ def test_step_runs_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert report["copies_equal"]  # gradients were all-reduced: replicas stay in sync
     assert report["moved"]  # and training changed the weights
     assert all(np.isfinite(v).all() and len(v) == 1 for v in report["history"].values())
+
+
+def test_snapshot_epochs_spread_like_the_paper():
+    assert dcgan.paper_snapshot_epochs(200) == (1, 55, 100, 200)
+    assert dcgan.paper_snapshot_epochs(20) == (1, 6, 10, 20)
+    assert dcgan.paper_snapshot_epochs(2) == (1, 1, 1, 2)

@@ -139,6 +139,18 @@ def test_total_is_reconstruction_plus_kl(trained):
     )
 
 
+def test_tracked_total_stays_the_sum_over_a_long_epoch():
+    """600 batches of realistic per-image values: float32 running sums would drift ~1e-5."""
+    model = vae.build_vae(tiny_config())
+    rng = np.random.default_rng(3)
+    for _ in range(600):
+        reconstruction = rng.normal(130, 30, 100).astype(np.float32)
+        kl = rng.normal(7, 1, 100).astype(np.float32)
+        result = model._track(reconstruction, kl)
+    total, parts = float(result["loss"]), float(result["reconstruction"]) + float(result["kl"])
+    assert abs(total - parts) <= 1e-10 * total
+
+
 def test_training_lowers_the_loss(trained):
     _, run, _ = trained
     assert run.history["loss"][-1] < run.history["loss"][0] - 20
