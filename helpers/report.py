@@ -2,6 +2,7 @@
 
     python -m helpers.report --profile cpu notebooks/01_theory.ipynb notebooks/02_dcgan.ipynb ...
     python -m helpers.report --profile smoke --no-execute notebooks/*.ipynb   # render only
+    python -m helpers.report --profile cpu --readme   # README's Results from results/cpu/
 
 1. Execute each notebook with papermill (`-p profile PROFILE`, kernel python3, cwd = the
    notebook's folder) into runs/<profile>/notebooks/. The first failure stops the report with
@@ -9,7 +10,8 @@
    Training resumes on a rerun because the notebooks checkpoint under runs/<profile>/.
 2. Publish (every profile but smoke): runs/<profile>/figures/*.png -> figures/ and
    runs/<profile>/results/*.json -> results/<profile>/ (JSON only: samples and weights stay in
-   runs/). Smoke runs write nothing outside runs/smoke/.
+   runs/), and README.md's "Results" section is rewritten from them. Smoke runs write
+   nothing outside runs/smoke/.
 3. Render the executed notebooks, merged in order, into one self-contained HTML (images
    embedded, MathJax 3 inlined, table of contents, code folded, stderr dropped):
    report/vae-vs-gan.html (smoke: runs/smoke/report/), then print it to PDF with headless
@@ -186,6 +188,119 @@ def publish_run(profile: str) -> list[Path]:
             shutil.copy2(path, target / path.name)
             published.append(target / path.name)
     return published
+
+
+# --- 2b. the README's "Results" section -----------------------------------------------------
+
+README_START = "<!-- results:start (written by `python -m helpers.report --readme`) -->"
+README_END = "<!-- results:end -->"
+# Figures shown in the README, by name prefix (the run decides the epoch suffixes).
+README_FIGURES = (
+    ("07_gan_samples", "DCGAN samples after the last epoch (paper Figure 7)"),
+    ("11_vae_manifold", "the VAE's latent manifold (paper Figure 11)"),
+    ("18_comparison_samples", "real, DCGAN, VAE and VAE-GAN samples side by side (Figure 18)"),
+    ("20_comparison_fid_epochs", "FID per epoch and when to stop the GAN (Figure 20)"),
+)
+README_COLUMNS = [
+    ("fid", "FID ↓", ".2f"),
+    ("kid_1e3", "KID×10³ ↓", ".2f"),
+    ("inception_score", "IS ↑", ".2f"),
+    ("precision", "precision ↑", ".3f"),
+    ("recall", "recall ↑", ".3f"),
+    ("coverage", "coverage ↑", ".3f"),
+    ("classes_covered", "classes", "d"),
+    ("sharpness", "sharpness", ".4f"),
+    ("copy_share", "copies", ".1%"),
+]
+
+
+def readme_results(profile: str) -> str:
+    """The README's "Results" section, built only from results/<profile>/*.json and the figures
+    a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
+    from helpers.metrics import MODEL_LABELS, markdown_table
+    from helpers.runs import read_json
+
+    root = project_root()
+    folder = root / "results" / profile
+    needed = ["comparison.json", "report_timings.json", "vae.json"]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ReportError(
+            f"{', '.join(missing)} missing in {_relative(folder)}: run `make report "
+            f"PROFILE={profile}` first"
+        )
+    comparison = read_json(folder / "comparison.json")
+    timings = read_json(folder / "report_timings.json")
+    vae = read_json(folder / "vae.json")
+    commit = str(timings.get("git_commit") or "unknown")
+    started = str(timings.get("started_utc", ""))[:10] or "unknown date"
+    seconds = {name: entry["seconds"] for name, entry in timings.get("notebooks", {}).items()}
+    lines = [
+        f"Published run: profile `{profile}`, {started}, commit `{commit[:12]}`"
+        + (" (with uncommitted changes)" if commit.endswith("+dirty") else "")
+        + f", data set {comparison.get('dataset', '?')}. Wall time per notebook on the machine "
+        "that made it: "
+        + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in seconds.items())
+        + f" — {_duration(sum(seconds.values()))} in all.",
+        "",
+    ]
+    for prefix, text in README_FIGURES:
+        found = sorted((root / "figures").glob(f"{prefix}*.png"))
+        if found:
+            lines += [f"![{text}](figures/{found[-1].name})", f"*{text}.*", ""]
+    rows = {}
+    for name, row in comparison["rows"].items():
+        rows[MODEL_LABELS.get(name, name)] = dict(row, kid_1e3=1e3 * row["kid"])
+    lines += [
+        f"Metrics on {comparison['samples_per_row']:,} samples per row against "
+        f"{comparison['reference']}, in the features of a classifier with "
+        f"{comparison['classifier']['test_accuracy']:.2%} test accuracy "
+        "(`notebooks/04_comparison.ipynb` explains each column):",
+        "",
+        markdown_table(rows, README_COLUMNS),
+        "",
+    ]
+    for name, curve in comparison.get("fid_per_epoch", {}).items():
+        lines.append(
+            f"* {MODEL_LABELS.get(name, name)}: lowest FID after epoch {curve['best_epoch']} of "
+            f"{len(curve['epochs'])}; the remaining gain is within 2σ of the bootstrap noise "
+            f"after epoch {curve['within_noise_epoch']}."
+        )
+    elbo, iwae = vae.get("test_elbo"), vae.get("iwae")
+    if elbo and iwae:
+        lines.append(
+            f"* VAE test likelihood (nats per image): ELBO {elbo['nats_per_image']:.2f} on "
+            f"{elbo['n_images']:,} images; IWAE bound (k = {iwae['k']:,}) "
+            f"{iwae['log_px']:.2f} ± {iwae['standard_error']:.2f} on {iwae['n_images']:,} images."
+        )
+    costs = comparison.get("training_cost", {})
+    if costs:
+        lines.append(
+            "* Training: "
+            + "; ".join(
+                f"{MODEL_LABELS.get(name, name)} {cost['epochs']} epochs in "
+                f"{_duration(cost['wall_time_seconds'])} "
+                f"({cost['images_per_second']:,.0f} images/s)"
+                for name, cost in costs.items()
+            )
+            + "."
+        )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme(profile: str, readme: Path | None = None) -> Path:
+    """Replace the text between README_START and README_END in README.md by readme_results."""
+    readme = readme or project_root() / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ReportError(f"{_relative(readme)} has no {README_START!r} ... {README_END!r} block")
+    section = readme_results(profile)
+    updated = text[: start + len(README_START)] + "\n" + section + text[end:]
+    temporary = readme.with_name(f".{readme.name}.tmp")
+    temporary.write_text(updated, encoding="utf-8")
+    os.replace(temporary, readme)
+    return readme
 
 
 # --- 3. render --------------------------------------------------------------------------------
@@ -501,6 +616,8 @@ def build_report(
                 f"published {len(published)} files to figures/ and results/{profile}/",
                 file=sys.stderr,
             )
+            if README_START in (project_root() / "README.md").read_text(encoding="utf-8"):
+                print(f"updated {_relative(update_readme(profile))}", file=sys.stderr)
     out_dir = report_dir(profile)
     outputs = {"html": render_html(notebooks, out_dir / f"{REPORT_NAME}.html", profile)}
     print(f"wrote {_relative(outputs['html'])}", file=sys.stderr, flush=True)
@@ -515,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m helpers.report",
         description="Execute the notebooks under a profile and render the report (HTML + PDF).",
     )
-    parser.add_argument("notebooks", nargs="+", type=Path, help="notebooks, in reading order")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks, in reading order")
     parser.add_argument("--profile", default="cpu", help="smoke | cpu | paper (default cpu)")
     parser.add_argument(
         "--no-execute",
@@ -523,8 +640,16 @@ def main(argv: list[str] | None = None) -> int:
         help="render the given notebooks as they are (already executed); publish nothing",
     )
     parser.add_argument("--no-pdf", action="store_true", help="render the HTML only")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="only rewrite README.md's Results section from results/PROFILE/ (published run)",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.readme:
+            print(f"updated {_relative(update_readme(args.profile))}", file=sys.stderr)
+            return 0
         build_report(args.notebooks, args.profile, execute=not args.no_execute, pdf=not args.no_pdf)
     except ReportError as error:
         print(f"report: {error}", file=sys.stderr)

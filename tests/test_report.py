@@ -430,3 +430,68 @@ def test_smoke_notebooks_are_never_rendered_into_report(tmp_path, monkeypatch):
     notebook.metadata["papermill"] = {"parameters": {"profile": "cpu"}}
     nbformat.write(notebook, path)
     assert report.executed_profile(path) == "cpu"
+
+
+def _published_run(root: Path) -> None:
+    """results/cpu/ and figures/ as a published run leaves them (tiny, made-up values)."""
+    folder = root / "results" / "cpu"
+    folder.mkdir(parents=True)
+    row = {"fid": 12.3456, "kid": 0.004321, "inception_score": 8.765, "precision": 0.7,
+           "recall": 0.6, "coverage": 0.5, "classes_covered": 10, "sharpness": 0.0123,
+           "copy_share": 0.001}  # fmt: skip
+    comparison = {
+        "dataset": "mnist",
+        "samples_per_row": 5000,
+        "reference": "5000 even-indexed test images",
+        "classifier": {"test_accuracy": 0.9912},
+        "rows": {"real": dict(row, fid=1.5), "dcgan": row, "vae": dict(row, fid=40.25)},
+        "fid_per_epoch": {"dcgan": {"epochs": [1, 2, 3], "best_epoch": 3, "within_noise_epoch": 2}},
+        "training_cost": {
+            "dcgan": {"epochs": 3, "wall_time_seconds": 600.0, "images_per_second": 1234.0}
+        },
+    }
+    notebooks = {"01_theory.ipynb": {"seconds": 30.0}, "02_dcgan.ipynb": {"seconds": 660.0}}
+    timings = {
+        "git_commit": "abcdef1234567890",
+        "started_utc": "2026-11-25T11:00:00+00:00",
+        "notebooks": notebooks,
+    }
+    vae = {
+        "test_elbo": {"nats_per_image": -150.123, "n_images": 10000},
+        "iwae": {"k": 1000, "log_px": -145.678, "standard_error": 0.4, "n_images": 2000},
+    }
+    for name, record in (("comparison", comparison), ("report_timings", timings), ("vae", vae)):
+        (folder / f"{name}.json").write_text(json.dumps(record))
+    (root / "figures").mkdir()
+    (root / "figures" / "07_gan_samples_epoch-020.png").write_bytes(b"png")
+
+
+def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    _published_run(tmp_path)
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"# title\n\n## Results\n\n{report.README_START}\nold\n{report.README_END}\nend\n"
+    )
+    report.update_readme("cpu")
+    text = readme.read_text()
+    assert text.startswith("# title\n\n## Results\n") and text.endswith(
+        f"{report.README_END}\nend\n"
+    )
+    assert "old" not in text
+    assert "| DCGAN | 12.35 | 4.32 | 8.77 |" in text  # FID, KID x 1e3, IS from comparison.json
+    assert "| VAE | 40.25 |" in text and "| real (held-out) | 1.50 |" in text
+    assert "commit `abcdef123456`" in text and "`02_dcgan` 11 min" in text
+    assert "figures/07_gan_samples_epoch-020.png" in text
+    assert "11_vae_manifold" not in text  # a figure the run did not publish is not linked
+    assert "ELBO -150.12" in text and "(k = 1,000) -145.68 ± 0.40" in text
+    assert "lowest FID after epoch 3 of 3" in text and "after epoch 2." in text
+    report.update_readme("cpu")  # idempotent: markers kept, section replaced, not appended
+    assert readme.read_text() == text
+
+
+def test_readme_without_a_published_run_says_what_to_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    (tmp_path / "README.md").write_text(f"{report.README_START}\n{report.README_END}\n")
+    with pytest.raises(report.ReportError, match="make report PROFILE=cpu"):
+        report.update_readme("cpu")
