@@ -3,7 +3,8 @@
 Both train the same architecture (the paper's widths unless --profile says otherwise), float32,
 batch 100, on the same in-memory images. Rounds alternate between the contenders so that the
 host's fast/slow phases hit both alike; the median round is reported. Also timed in the same
-rounds: our step under the `cpu` profile (half widths, mixed bfloat16), and a float32 / bfloat16
+rounds: our step under the `cpu` profile (a quarter of the generator widths), our step in
+mixed bfloat16 (emulated on AVX2-only CPUs), and a float32 / bfloat16
 matmul, the machine's practical peak against which the achieved GFLOP/s are compared.
 
     .venv/bin/python benchmarks/bench_dcgan.py                 # ~1-2 minutes
@@ -19,6 +20,7 @@ Element-wise work (batch norm, activations, Adam) is not counted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -156,6 +158,7 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=8, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
     parser.add_argument("--no-cpu-profile", action="store_true", help="skip the cpu-profile step")
+    parser.add_argument("--no-bfloat16", action="store_true", help="skip the bfloat16 step")
     args = parser.parse_args(argv)
 
     tf.config.experimental.enable_op_determinism()  # as in training (seed_everything)
@@ -177,6 +180,10 @@ def main(argv=None) -> None:
     if not args.no_cpu_profile:
         label = f"ours, cpu profile ({cpu.precision}, G {cpu.generator_widths})"
         contenders[label] = our_trainer(cpu, images)
+    if not args.no_bfloat16:  # same widths as the float32 rows: the precision's effect alone
+        bf16 = make_config("dcgan", args.profile, batch_size=args.batch_size)
+        bf16 = dataclasses.replace(bf16, precision="mixed_bfloat16")
+        contenders["ours, mixed_bfloat16"] = our_trainer(bf16, images)
     flops = {name: step_flops_per_image(*models) for name, (_, models) in contenders.items()}
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
 
