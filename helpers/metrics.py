@@ -671,6 +671,8 @@ def stopping_epoch(epochs, fids, noise: float, sigmas: float = 2.0) -> dict:
     the remaining gain, FID(e) − min over later epochs, is at most `sigmas` × `noise` (noise =
     the FID's sampling std, see `fid_noise`): training past it improves FID by no more than
     chance would. This answers the paper's "when to stop" with a number (this project's rule).
+    plateaued: False when only the last epoch passes (it always does, trivially): the FID was
+    still falling by more than the noise, so the run ended before the GAN was done.
     """
     epochs = np.asarray(epochs).astype(int)
     fids = np.asarray(fids, dtype=np.float64)
@@ -690,6 +692,7 @@ def stopping_epoch(epochs, fids, noise: float, sigmas: float = 2.0) -> dict:
         "within_noise_fid": float(fids[first]),
         "tolerance": tolerance,
         "remaining_gain": remaining_gain.tolist(),
+        "plateaued": first < len(fids) - 1,
     }
 
 

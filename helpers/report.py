@@ -261,11 +261,18 @@ def readme_results(profile: str) -> str:
         "",
     ]
     for name, curve in comparison.get("fid_per_epoch", {}).items():
-        lines.append(
-            f"* {MODEL_LABELS.get(name, name)}: lowest FID after epoch {curve['best_epoch']} of "
-            f"{len(curve['epochs'])}; the remaining gain is within 2σ of the bootstrap noise "
-            f"after epoch {curve['within_noise_epoch']}."
-        )
+        label, epochs = MODEL_LABELS.get(name, name), len(curve["epochs"])
+        if curve.get("plateaued", True):
+            lines.append(
+                f"* {label}: lowest FID after epoch {curve['best_epoch']} of {epochs}; the "
+                "remaining gain is within 2σ of the bootstrap noise after epoch "
+                f"{curve['within_noise_epoch']}."
+            )
+        else:
+            lines.append(
+                f"* {label}: the FID was still falling by more than 2σ of the bootstrap noise "
+                f"at the last of {epochs} epochs: more epochs would still pay."
+            )
     elbo, iwae = vae.get("test_elbo"), vae.get("iwae")
     if elbo and iwae:
         lines.append(
@@ -416,18 +423,29 @@ def notebook_timings(paths: list[Path]) -> list[str]:
     return parts
 
 
+def executed_commit(profile: str) -> str | None:
+    """The commit the notebooks of the last `make report PROFILE=profile` ran at (from its
+    report_timings.json), or None for smoke and when there is no such run."""
+    timings = run_dir(profile) / "results" / "report_timings.json"
+    if profile == SMOKE_PROFILE or not timings.is_file():
+        return None
+    from helpers.runs import read_json
+
+    return read_json(timings).get("git_commit")
+
+
 def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
     """Render the notebooks (merged in order) into one self-contained HTML file."""
     from nbconvert import HTMLExporter
 
     notebook = merge_notebooks(paths)
-    commit = git_commit() or "unknown"
+    commit = executed_commit(profile) or git_commit() or "unknown"
     profiles = sorted({executed_profile(path) or profile for path in paths})
     meta = [
         f"Notebooks executed under profile “{' / '.join(profiles)}”: "
         + ", ".join(path.stem for path in paths)
         + ".",
-        f"Rendered {_dt.date.today().isoformat()} from commit {commit[:12]}"
+        f"Rendered {_dt.date.today().isoformat()}, code at commit {commit[:12]}"
         + (" (uncommitted changes)" if commit.endswith("+dirty") else "")
         + ".",
     ]

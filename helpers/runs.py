@@ -146,8 +146,14 @@ def environment_record(seed: int | None = None, precision: str | None = None) ->
     return record
 
 
+# What a published report run writes into the repository: changes there are outputs, not code,
+# and do not make the tree "dirty" for the commit a result records.
+PUBLISHED_PATHS = ("README.md", "figures", "results", "report")
+
+
 def git_commit() -> str | None:
-    """The checked-out commit (with `+dirty` when the tree has changes), or None outside git."""
+    """The checked-out commit (with `+dirty` when tracked files other than the published
+    outputs, PUBLISHED_PATHS, have changes), or None outside git."""
     try:
         root = project_root()
         commit = subprocess.run(
@@ -156,7 +162,8 @@ def git_commit() -> str | None:
         if commit.returncode != 0:
             return None
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "."]
+            + [f":(exclude){path}" for path in PUBLISHED_PATHS],
             cwd=root,
             capture_output=True,
             text=True,

@@ -164,6 +164,10 @@ def test_stopping_epoch_on_synthetic_curves():
     # remaining gain 100 (e^{-e/3} − e^{-20/3}) <= 1 first at e = 14
     expected = int(epochs[100 * (np.exp(-epochs / 3) - np.exp(-20 / 3)) <= 1.0][0])
     assert found["best_epoch"] == 20 and found["within_noise_epoch"] == expected == 14
+    assert found["plateaued"]
+    # still falling fast at the end: only the last epoch passes, and that is no plateau
+    steep = metrics.stopping_epoch(epochs[:6], decaying[:6], noise=0.5)
+    assert steep["within_noise_epoch"] == 6 and not steep["plateaued"]
     # a late real improvement (larger than the noise) moves the answer past it
     late_dip = decaying.copy()
     late_dip[17:] -= 10

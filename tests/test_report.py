@@ -445,7 +445,15 @@ def _published_run(root: Path) -> None:
         "reference": "5000 even-indexed test images",
         "classifier": {"test_accuracy": 0.9912},
         "rows": {"real": dict(row, fid=1.5), "dcgan": row, "vae": dict(row, fid=40.25)},
-        "fid_per_epoch": {"dcgan": {"epochs": [1, 2, 3], "best_epoch": 3, "within_noise_epoch": 2}},
+        "fid_per_epoch": {
+            "dcgan": {"epochs": [1, 2, 3], "best_epoch": 3, "within_noise_epoch": 2},
+            "vaegan": {
+                "epochs": [1, 2],
+                "best_epoch": 2,
+                "within_noise_epoch": 2,
+                "plateaued": False,
+            },
+        },
         "training_cost": {
             "dcgan": {"epochs": 3, "wall_time_seconds": 600.0, "images_per_second": 1234.0}
         },
@@ -486,6 +494,7 @@ def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
     assert "11_vae_manifold" not in text  # a figure the run did not publish is not linked
     assert "ELBO -150.12" in text and "(k = 1,000) -145.68 ± 0.40" in text
     assert "lowest FID after epoch 3 of 3" in text and "after epoch 2." in text
+    assert "VAE-GAN: the FID was still falling" in text and "last of 2 epochs" in text
     report.update_readme("cpu")  # idempotent: markers kept, section replaced, not appended
     assert readme.read_text() == text
 
@@ -495,3 +504,14 @@ def test_readme_without_a_published_run_says_what_to_run(tmp_path, monkeypatch):
     (tmp_path / "README.md").write_text(f"{report.README_START}\n{report.README_END}\n")
     with pytest.raises(report.ReportError, match="make report PROFILE=cpu"):
         report.update_readme("cpu")
+
+
+def test_report_header_names_the_commit_the_notebooks_ran_at(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    assert report.executed_commit("cpu") is None  # no run yet: the render falls back to HEAD
+    for profile in ("cpu", "smoke"):
+        folder = tmp_path / "runs" / profile / "results"
+        folder.mkdir(parents=True)
+        (folder / "report_timings.json").write_text(json.dumps({"git_commit": "0123abcd"}))
+    assert report.executed_commit("cpu") == "0123abcd"
+    assert report.executed_commit("smoke") is None  # smoke renders the committed notebooks

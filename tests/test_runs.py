@@ -116,3 +116,22 @@ def test_a_changed_architecture_is_refused(project_root):
         runs.Checkpointer("smoke", "dcgan", config).restore(
             {"g": [FakeVariable(1.0), FakeVariable(2.0)]}
         )
+
+
+def test_git_commit_is_dirty_for_code_changes_not_for_published_outputs(project_root):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=project_root, check=True, capture_output=True)
+
+    git("init", "-q")
+    for name in ("README.md", "figures/01.png", "helpers/model.py"):
+        (project_root / name).parent.mkdir(parents=True, exist_ok=True)
+        (project_root / name).write_text("v1\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    clean = runs.git_commit()
+    assert len(clean) == 40 and not clean.endswith("+dirty")
+    (project_root / "README.md").write_text("results\n")  # what `make report` rewrites
+    (project_root / "figures" / "01.png").write_text("new figure\n")
+    assert runs.git_commit() == clean
+    (project_root / "helpers" / "model.py").write_text("v2\n")  # code: the results may differ
+    assert runs.git_commit() == clean + "+dirty"
