@@ -149,9 +149,21 @@ def test_nearest_training_distance_finds_copies():
     train = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
     samples = np.concatenate([train[[3, 17]], rng.integers(0, 256, (2, 28, 28), np.uint8)])
     nearest = metrics.nearest_training_distance(samples, train, batch=3)
-    assert nearest[:2] == pytest.approx([0, 0], abs=1e-2)
+    assert nearest[0] == 0.0 and nearest[1] == 0.0  # exact, not within rounding of a dot product
     brute = [min(np.linalg.norm(s / 255.0 - t / 255.0) for t in train) for s in samples[2:]]
     np.testing.assert_allclose(nearest[2:], brute, rtol=1e-4)
+
+
+def test_nearest_training_distance_resolves_one_grey_level():
+    # Bright digit-like images: |a|^2 ~ 1e7, where a float32 |a|^2 + |b|^2 - 2ab cannot tell a
+    # copy (0) from an image one grey level away (1/255).
+    rng = np.random.default_rng(3)
+    train = np.where(rng.random((300, 28, 28)) < 0.3, 250, 0).astype(np.uint8)
+    nudged = train[[5, 9]].copy()
+    nudged[:, 14, 14] ^= 1  # one pixel one grey level off
+    samples = np.concatenate([train[[5, 9]], nudged])
+    nearest = metrics.nearest_training_distance(samples, train)
+    np.testing.assert_array_equal(nearest, np.float32([0, 0, 1 / 255, 1 / 255]))
 
 
 # --- when to stop ----------------------------------------------------------------------------
