@@ -34,8 +34,10 @@ class Check:
         return f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.detail}"
 
 
-def _rounded(value: float, decimals: int) -> str:
-    # + 0.0 turns a rounded -0.0 into 0.0 so printed outputs do not flip sign on noise.
+def format_rounded(value: float, decimals: int) -> str:
+    """`value` with `decimals` decimals, never "-0.000": a quantity that is zero up to rounding
+    prints the same on every machine (nbval compares these outputs)."""
+    # + 0.0 turns a rounded -0.0 into 0.0.
     return f"{round(float(value), decimals) + 0.0:.{decimals}f}"
 
 
@@ -45,7 +47,7 @@ def close_check(
     """Pass when |value − reference| ≤ tolerance; the detail shows both rounded to `decimals`."""
     passed = bool(abs(float(value) - float(reference)) <= tolerance)
     detail = (
-        f"{_rounded(value, decimals)} vs {_rounded(reference, decimals)} "
+        f"{format_rounded(value, decimals)} vs {format_rounded(reference, decimals)} "
         f"(|difference| ≤ {tolerance:g}: {passed})"
     )
     return Check(name, passed, detail)
@@ -63,8 +65,8 @@ def monte_carlo_check(
     z = abs(float(estimate) - float(reference)) / float(standard_error)
     passed = bool(z <= sigmas)
     detail = (
-        f"{_rounded(estimate, decimals)} ± {_rounded(standard_error, decimals)} vs "
-        f"{_rounded(reference, decimals)} (within {sigmas:g} standard errors: {passed})"
+        f"{format_rounded(estimate, decimals)} ± {format_rounded(standard_error, decimals)} vs "
+        f"{format_rounded(reference, decimals)} (within {sigmas:g} standard errors: {passed})"
     )
     return Check(name, passed, detail)
 
