@@ -219,9 +219,9 @@ MODELS: dict[str, type[TrainConfig]] = {
 PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "dcgan": {
         "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200)),
-        # cpu: float32 (this AVX2-only machine emulates bfloat16: 15x slower, measured by
-        # benchmarks/bench_dcgan.py); G a quarter of the paper's widths so that 10 epochs of
-        # 60,000 images take ~9 minutes on 2 cores (1,100 images/s)
+        # cpu: float32 (benchmarks/bench_dcgan.py measured bfloat16 15x slower where emulated
+        # on AVX2, 1.02x faster on AVX512-BF16/AMX); G a quarter of the paper's widths so that
+        # 10 epochs of 60,000 images take 4-9 minutes on 2 cores (1,100-2,400 images/s)
         "cpu": dict(
             epochs=10,
             generator_widths=(64, 32, 16),
