@@ -743,11 +743,13 @@ def read_model_results(profile: str, model: str) -> dict:
 
 def training_cost(record: dict) -> dict:
     """Epochs, wall time, seconds per epoch, images per second and total parameters of a
-    results record (parameters may be a dict of part -> count, summed here)."""
+    results record (parameters may be a dict of part -> count: its "total" when it has one,
+    else the sum of the parts)."""
     epoch_seconds = list(record.get("epoch_seconds", []))
     parameters = record.get("parameters", 0)
     if isinstance(parameters, dict):
-        parameters = sum(int(v) for v in parameters.values())
+        parts = {part: int(count) for part, count in parameters.items() if part != "total"}
+        parameters = parameters.get("total", sum(parts.values()))
     return {
         "epochs": len(epoch_seconds),
         "wall_time_seconds": float(record.get("wall_time_seconds", sum(epoch_seconds))),

@@ -372,6 +372,9 @@ def test_read_model_results_and_training_cost(project_root):
         "images_per_second": 100.0,
         "parameters": 15,
     }
+    # the VAE and VAE-GAN records carry their own total beside the parts: never counted twice
+    with_total = {**record, "parameters": {"encoder": 10, "decoder": 5, "total": 15}}
+    assert metrics.training_cost(with_total)["parameters"] == 15
 
 
 def test_markdown_table_formats_and_marks_missing_values():
