@@ -137,10 +137,14 @@ def load_classifier(
     """
     from helpers.config import make_config
     from helpers.runs import read_json
+    from helpers.training import seed_everything
 
     config = make_config("classifier", profile, dataset=dataset, **overrides)
     directory = classifier_directory(config)
     weights, record_file = directory / "classifier.weights.h5", directory / "classifier.json"
+    # Seeded before the build (initial weights) with deterministic ops (training): the same
+    # profile trains the same classifier on every run, so the metrics it defines repeat too.
+    seed_everything(config.seed)
     model = build_classifier(config)
     if record_file.exists() and weights.exists() and not retrain:
         try:
@@ -155,6 +159,7 @@ def load_classifier(
                 "retraining",
                 file=sys.stderr,
             )
+            seed_everything(config.seed)
             model = build_classifier(config)
     if data is None:
         from helpers.data import load_dataset
