@@ -26,6 +26,9 @@ def test_close_check_passes_and_fails_on_the_tolerance():
 
 def test_check_text_never_prints_negative_zero():
     assert "-0.000000" not in str(theory.close_check("x", -1e-12, 0.0, 1e-8))
+    # the notebooks print zero-up-to-rounding gaps with it: same text on every BLAS path
+    assert theory.format_rounded(-1e-15, 6) == theory.format_rounded(1e-15, 6) == "0.000000"
+    assert theory.format_rounded(-0.25, 2) == "-0.25"  # real negatives keep their sign
 
 
 def test_monte_carlo_check_counts_standard_errors():
