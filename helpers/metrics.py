@@ -16,6 +16,8 @@ data set and profile and cached under `runs/<profile>/classifier/<dataset>-<fing
     density_coverage            density & coverage (robust P&R)  Naeem et al. 2020
     class_coverage              predicted-class histogram        (mode-collapse check)
     sharpness                   variance of the Laplacian        Pech-Pacheco et al. 2000
+    grey_pixel_share            share of neither-ink-nor-paper   (blur, in pixels)
+    latent_knn_accuracy         class separation of a latent     (k-NN probe of an encoder)
     nearest_training_distance   memorisation check               Theis et al. 2016, sec. 3.2
     ambiguous_pairs             digits a sample mixes up         (the paper's 9-4, 7-1)
     stopping_epoch              when to stop a GAN               (this project)
@@ -490,6 +492,34 @@ def sharpness(images: np.ndarray) -> float:
     """Mean variance of the Laplacian over a set of uint8 [N, 28, 28] images (Pech-Pacheco et
     al. 2000) — a number for the paper's "VAE samples are blurrier"."""
     return float(laplacian_variance(images).mean())
+
+
+def grey_pixel_share(images: np.ndarray) -> float:
+    """Share of pixels strictly between 10 % and 90 % intensity in uint8 [N, 28, 28] images:
+    near 0 for crisp strokes on paper (real digits ≈ 0.09), high for blurred ones."""
+    images = check_images(images, "images")
+    return float(((images > 25) & (images < 230)).mean())
+
+
+def latent_knn_accuracy(codes: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
+    """How well a latent space separates the classes: the accuracy of classifying the second
+    half of `codes` float [N, d] by majority vote of the labels of their k nearest codes in the
+    first half (a probe of an encoder's organisation; 0.1 = chance for ten classes)."""
+    codes = np.asarray(codes, dtype=np.float64)
+    labels = np.asarray(labels).astype(np.int64)
+    if codes.ndim != 2 or len(codes) != len(labels):
+        raise ValueError(f"need codes [N, d] and labels [N], got {codes.shape} and {labels.shape}")
+    half = len(codes) // 2
+    if not 0 < k <= half:
+        raise ValueError(f"k must lie in 1..{half} (half of {len(codes)} codes), got {k}")
+    reference, queries = codes[:half], codes[half:]
+    distances = (  # squared Euclidean, expanded: no [queries, reference, d] array
+        (queries**2).sum(1)[:, None] + (reference**2).sum(1)[None, :] - 2 * queries @ reference.T
+    )
+    nearest = labels[:half][np.argpartition(distances, k - 1, axis=1)[:, :k]]
+    classes = int(labels.max()) + 1
+    votes = np.array([np.bincount(row, minlength=classes).argmax() for row in nearest])
+    return float((votes == labels[half:]).mean())
 
 
 def nearest_training_distance(

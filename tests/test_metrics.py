@@ -145,6 +145,28 @@ def test_blurring_lowers_sharpness():
     assert metrics.sharpness(np.zeros((3, 28, 28), np.uint8)) == 0.0
 
 
+def test_grey_pixel_share_counts_neither_ink_nor_paper():
+    strokes = np.zeros((4, 28, 28), np.uint8)
+    strokes[:, 8:20, 12:16] = 255
+    assert metrics.grey_pixel_share(strokes) == 0.0  # crisp: only ink and paper
+    assert metrics.grey_pixel_share(np.full((2, 28, 28), 128, np.uint8)) == 1.0
+    assert metrics.grey_pixel_share(blur(strokes, 1.5)) > 0.1  # blur turns edges grey
+
+
+def test_latent_knn_accuracy_separates_clusters_from_noise():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 10, size=2000)
+    centres = rng.normal(scale=10.0, size=(10, 2))
+    clustered = centres[labels] + rng.normal(scale=0.1, size=(2000, 2))
+    assert metrics.latent_knn_accuracy(clustered, labels) == 1.0
+    shuffled = rng.permutation(labels)  # codes that say nothing about the class
+    assert abs(metrics.latent_knn_accuracy(clustered, shuffled) - 0.1) < 0.05
+    with pytest.raises(ValueError, match="k must lie"):
+        metrics.latent_knn_accuracy(clustered[:6], labels[:6], k=5)
+    with pytest.raises(ValueError, match="codes"):
+        metrics.latent_knn_accuracy(clustered, labels[:10])
+
+
 def test_nearest_training_distance_finds_copies():
     rng = np.random.default_rng(7)
     train = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
