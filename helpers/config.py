@@ -258,8 +258,8 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "vaegan": {
         "paper": dict(epochs=50, latent_dim=2, snapshot_epochs=(1, 10, 25, 50)),
         # cpu: float32 (see dcgan), the dcgan cpu widths; a step decodes twice (reconstruction
-        # and prior sample) and discriminates three batches, ~380 images/s on 2 cores, so
-        # 8 epochs of 24,000 images fit the 12-minute budget
+        # and prior sample) and discriminates three batches, 465-740 images/s on 2 cores, so
+        # 8 epochs of 24,000 images fit the 12-minute budget (4-7 minutes measured)
         "cpu": dict(
             epochs=8,
             train_size=24000,
