@@ -121,7 +121,7 @@ def our_trainer(config, images: np.ndarray):
     steps = len(images) // config.batch_size
 
     def run(epoch: int) -> None:
-        model.train_epoch(dcgan.training_batches(config, images, epoch), steps)
+        model.run_steps(dcgan.training_batches(config, images, epoch), steps)
 
     return run, (model.generator, model.discriminator)
 

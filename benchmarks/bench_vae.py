@@ -4,7 +4,7 @@ Baseline ("keras-io style", as in keras-io's `vae.py`): the same encoder and dec
 whose `train_step` decodes to sigmoid probabilities and sums `keras.losses.binary_crossentropy`
 over the image, trained with a plain `fit(x_numpy, batch_size=...)` on the unbatched NumPy
 array. Ours: `helpers.vae.VAE` (logits, BCE from logits) fed by `make_batches` (tf.data,
-shuffled by (seed, epoch)), one `fit` per epoch exactly as `train_vae` does it. Validation is
+shuffled by (seed, epoch)), one `fit` per epoch exactly as `vae.train` does it. Validation is
 left out of both. The two alternate round by round so the machine's slow and fast phases hit
 both; the medians and their ratio are printed, by wall-clock time and by the process's CPU time
 (all threads), which a busy shared machine distorts less.

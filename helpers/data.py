@@ -300,3 +300,21 @@ def make_batches(images, batch_size: int, seed: int, epoch: int = 0, labels=None
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def batches_with_noise(images, batch_size: int, seed: int, epoch: int, noise_shape):
+    """(images, noise) batches of `epoch`: the order of `make_batches(images, batch_size, seed,
+    epoch)`, and for step s the noise `stateless_normal(noise_shape, seed=[seed, epoch * 100000
+    + s])`. Any epoch can be recomputed exactly after a restart."""
+    import tensorflow as tf
+
+    steps = len(images) // batch_size
+    shape = list(noise_shape)
+
+    def noise(step):
+        return tf.random.stateless_normal(
+            shape, seed=tf.stack([tf.constant(seed, tf.int64), epoch * 100000 + step])
+        )
+
+    noises = tf.data.Dataset.range(steps).map(noise)
+    return tf.data.Dataset.zip(make_batches(images, batch_size, seed, epoch), noises)

@@ -5,22 +5,20 @@ The generator projects z ~ N(0, I) to a 7x7 tensor and upsamples with transposed
 logit. Training is a custom `tf.function` step with `GradientTape` under a `tf.distribute`
 strategy, resumable from a checkpoint after every epoch:
 
-    run = train_dcgan(config, dataset.x_train)   # resumes if a checkpoint exists
-    paths = export_results(run)                  # dcgan.json, samples, epoch samples, weights
+    run = train(config, dataset)       # resumes if a checkpoint exists (helpers.training loop)
+    paths = export_results(run)        # dcgan.json, samples, epoch samples, weights
+    model = load(config)               # the exported generator: sample(model, n, seed)
 
-All randomness of training is a function of (seed, epoch, step): batches come from
-`make_batches(..., seed, epoch)`, noise from `tf.random.stateless_normal(seed=[seed,
-epoch * 100000 + step])`, initial weights from seeded initialisers. A run resumed at epoch e
+All randomness of training is a function of (seed, epoch, step): batches and noise come from
+`batches_with_noise(..., seed, epoch, ...)` (noise `tf.random.stateless_normal(seed=[seed,
+epoch * 100000 + step])`), initial weights from seeded initialisers. A run resumed at epoch e
 therefore computes exactly what an uninterrupted run computes.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -28,9 +26,9 @@ import numpy as np
 import tensorflow as tf
 
 from helpers.config import DCGANConfig
-from helpers.data import make_batches, to_gan_range, to_uint8_images
-from helpers.runs import Checkpointer, atomic_write_npz, results_dir, write_results
-from helpers.training import EpochProgress, check_finite, seed_everything
+from helpers.data import Dataset, batches_with_noise, to_gan_range, to_uint8_images
+from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
+from helpers.training import TrainingRun, seed_everything, train_loop
 
 MODEL = "dcgan"
 IMAGE_SIZE = 28
@@ -167,8 +165,18 @@ class DCGAN:
     and a generated batch; G descends the non-saturating loss -log D(G(z)).
     """
 
-    def __init__(self, config: DCGANConfig, strategy: tf.distribute.Strategy | None = None):
+    name = MODEL
+    history_keys = HISTORY_KEYS
+    guarded_keys = ("d_loss", "g_loss")  # the NaN guard of the shared loop
+
+    def __init__(
+        self,
+        config: DCGANConfig,
+        strategy: tf.distribute.Strategy | None = None,
+        images: np.ndarray | None = None,
+    ):
         self.config = config
+        self.images = images  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         self.strategy = strategy or default_strategy()
         replicas = self.strategy.num_replicas_in_sync
         if config.batch_size % replicas:
@@ -232,7 +240,27 @@ class DCGAN:
             totals += self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
         return totals
 
-    def train_epoch(self, dataset: tf.data.Dataset, steps: int, update_generator: bool = True):
+    # --- what the shared loop (helpers.training.train_loop) calls ---------------------------
+
+    @property
+    def images_per_epoch(self) -> int:
+        return len(self.images) // self.config.batch_size * self.config.batch_size
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        """One epoch over `self.images`: batches and noise a function of (seed, epoch, step)."""
+        steps = len(self.images) // self.config.batch_size
+        return self.run_steps(training_batches(self.config, self.images, epoch), steps)
+
+    def epoch_samples(self) -> np.ndarray:
+        """uint8 [epoch_samples, 28, 28] from the same fixed noise after every epoch."""
+        noise = fixed_noise(self.config, self.config.epoch_samples, EPOCH_SAMPLE_STREAM)
+        return self.generate(noise)
+
+    def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
+        return {"D loss": metrics["d_loss"], "G loss": metrics["g_loss"],
+                "D(x)": metrics["d_real"], "D(G(z))": metrics["d_fake"]}  # fmt: skip
+
+    def run_steps(self, dataset: tf.data.Dataset, steps: int, update_generator: bool = True):
         """Run `steps` steps over `dataset` of (images, noise) global batches; mean metrics.
 
         Steps run in chunks inside one `tf.function` call each (no per-step Python overhead).
@@ -256,18 +284,10 @@ class DCGAN:
 
 
 def training_batches(config: DCGANConfig, images: np.ndarray, epoch: int) -> tf.data.Dataset:
-    """(images, noise) batches of `epoch`: order from (seed, epoch), noise from (seed, epoch,
-    step), so any epoch can be recomputed exactly after a restart."""
-    steps = len(images) // config.batch_size
-    seed, latent, batch = config.seed, config.latent_dim, config.batch_size
-
-    def noise(step):
-        return tf.random.stateless_normal(
-            [batch, latent], seed=tf.stack([tf.constant(seed, tf.int64), epoch * 100000 + step])
-        )
-
-    noises = tf.data.Dataset.range(steps).map(noise)
-    return tf.data.Dataset.zip(make_batches(images, batch, seed, epoch), noises)
+    """(images, noise [B, latent]) batches of `epoch`: order from (seed, epoch), noise from
+    (seed, epoch, step), so any epoch can be recomputed exactly after a restart."""
+    shape = [config.batch_size, config.latent_dim]
+    return batches_with_noise(images, config.batch_size, config.seed, epoch, shape)
 
 
 def paper_snapshot_epochs(epochs: int) -> tuple[int, ...]:
@@ -280,9 +300,9 @@ def fixed_noise(config: DCGANConfig, count: int, stream: int) -> tf.Tensor:
     return tf.random.stateless_normal([count, config.latent_dim], seed=[config.seed, stream])
 
 
-def prepare_images(config: DCGANConfig, images: np.ndarray) -> np.ndarray:
+def gan_images(config, images: np.ndarray) -> np.ndarray:
     """uint8 [N, 28, 28] (or float32 [N, 28, 28, 1] already in [-1, 1]) -> the first
-    `train_size` images as float32 [n, 28, 28, 1] in [-1, 1]."""
+    `train_size` images as float32 [n, 28, 28, 1] in [-1, 1] (the generator's tanh range)."""
     images = np.asarray(images)
     x = to_gan_range(images) if images.dtype == np.uint8 else images.astype(np.float32)
     if x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
@@ -296,138 +316,38 @@ def prepare_images(config: DCGANConfig, images: np.ndarray) -> np.ndarray:
     return x
 
 
-@dataclass
-class DCGANRun:
-    """What `train_dcgan` returns: the trained model and everything measured on the way."""
-
-    config: DCGANConfig
-    model: DCGAN
-    history: dict[str, list[float]]
-    epoch_seconds: list[float]
-    wall_time_seconds: float
-    epoch_samples: np.ndarray  # uint8 [E, epoch_samples, 28, 28], fixed noise, after each epoch
-    resumed_from: int  # the epoch the run started after (0: from scratch)
-    images_per_epoch: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def generator(self) -> keras.Model:
-        return self.model.generator
-
-    @property
-    def discriminator(self) -> keras.Model:
-        return self.model.discriminator
-
-    @property
-    def epochs(self) -> np.ndarray:
-        return np.arange(1, len(self.epoch_seconds) + 1)
-
-    @property
-    def images_per_second(self) -> float:
-        """Training throughput over all epochs (the first includes tracing the step)."""
-        return self.images_per_epoch * len(self.epoch_seconds) / max(sum(self.epoch_seconds), 1e-9)
-
-    def snapshot(self, epoch: int, count: int = 100) -> np.ndarray:
-        """uint8 [count, 28, 28]: the fixed-noise samples kept after `epoch`."""
-        return self.epoch_samples[epoch - 1, :count]
+def prepare_images(config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(x_train[:train_size], x_test) of `data` as float32 [N, 28, 28, 1] in [-1, 1]."""
+    return gan_images(config, data.x_train), to_gan_range(np.asarray(data.x_test, np.uint8))
 
 
-def train_dcgan(
+def train(
     config: DCGANConfig,
-    images: np.ndarray,
+    data: Dataset,
     *,
-    strategy: tf.distribute.Strategy | None = None,
+    resume: bool = True,
     progress: bool = True,
+    strategy: tf.distribute.Strategy | None = None,
     on_epoch_end: Callable[[int, dict], None] | None = None,
-) -> DCGANRun:
-    """Train (or resume, or just reload) the DCGAN of `config` on `images` uint8 [N, 28, 28].
-
-    After every epoch: the NaN guard (`check_finite`; raises before anything of the bad epoch
-    is saved, so the last good checkpoint stays), fixed-noise samples, then a checkpoint.
-    `on_epoch_end(epoch, metrics)` runs after the checkpoint (tests use it to interrupt).
-    """
+) -> TrainingRun:
+    """Train (or resume, or just reload) the DCGAN of `config` on `data.x_train` with the shared
+    loop (`helpers.training.train_loop`: NaN guard, per-epoch samples, checkpoints)."""
     seed_everything(config.seed)
-    x = prepare_images(config, images)
-    steps = len(x) // config.batch_size
-    model = DCGAN(config, strategy)
-    checkpointer = Checkpointer(config.profile, MODEL, config)
-    samples_dir = checkpointer.directory / "epoch_samples"
-    state = checkpointer.restore(model.variables) or {}
-    start = int(state.get("epoch", 0))
-    if start > config.epochs:
-        raise RuntimeError(
-            f"the checkpoint in {checkpointer.directory} is at epoch {start}, beyond the "
-            f"requested {config.epochs} epochs; ask for at least {start} epochs or delete it"
-        )
-    history = {key: list(state.get("history", {}).get(key, [])) for key in HISTORY_KEYS}
-    epoch_seconds = list(state.get("epoch_seconds", []))
-    wall_time = float(state.get("wall_time_seconds", 0.0))
-    noise = fixed_noise(config, config.epoch_samples, EPOCH_SAMPLE_STREAM)
-    meter = EpochProgress(config.epochs, start + 1, label="dcgan") if progress else None
-    for epoch in range(start + 1, config.epochs + 1):
-        began = time.perf_counter()
-        metrics = model.train_epoch(training_batches(config, x, epoch), steps)
-        trained = time.perf_counter()
-        check_finite(epoch, {k: metrics[k] for k in ("d_loss", "g_loss")})
-        atomic_write_npz(samples_dir / f"epoch-{epoch:04d}.npz", images=model.generate(noise))
-        for key in HISTORY_KEYS:
-            history[key].append(metrics[key])
-        epoch_seconds.append(trained - began)
-        wall_time += time.perf_counter() - began
-        checkpointer.save(
-            epoch,
-            model.variables,
-            {
-                "history": history,
-                "epoch_seconds": epoch_seconds,
-                "wall_time_seconds": wall_time,
-                # every random draw is a function of (seed, epoch, step): this is the RNG state
-                "rng": {"seed": config.seed, "next_epoch": epoch + 1},
-            },
-        )
-        if meter:
-            meter.update(
-                epoch,
-                {"D loss": metrics["d_loss"], "G loss": metrics["g_loss"],
-                 "D(x)": metrics["d_real"], "D(G(z))": metrics["d_fake"]},
-            )  # fmt: skip
-        if on_epoch_end:
-            on_epoch_end(epoch, metrics)
-    return DCGANRun(
-        config=config,
-        model=model,
-        history=history,
-        epoch_seconds=epoch_seconds,
-        wall_time_seconds=wall_time,
-        epoch_samples=_load_epoch_samples(samples_dir, config.epochs),
-        resumed_from=start,
-        images_per_epoch=steps * config.batch_size,
-    )
-
-
-def _load_epoch_samples(directory: Path, epochs: int) -> np.ndarray:
-    arrays = []
-    for epoch in range(1, epochs + 1):
-        path = directory / f"epoch-{epoch:04d}.npz"
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path} is missing: the per-epoch samples of this checkpoint were deleted; "
-                "delete the checkpoint directory to train again"
-            )
-        with np.load(path) as saved:
-            arrays.append(saved["images"])
-    return np.stack(arrays)
+    x, _ = prepare_images(config, data)
+    model = DCGAN(config, strategy, images=x)
+    return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end, data=data)
 
 
 # --- exports ---------------------------------------------------------------------------------
 
 
-def export_results(run: DCGANRun) -> dict[str, Path]:
+def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
     """Write dcgan.json, dcgan_samples.npz (export_samples uint8 images), dcgan_epoch_samples.npz
-    and dcgan.weights.h5 (generator) into runs/<profile>/results/; returns their paths."""
-    config = run.config
+    and dcgan.weights.h5 (generator) into runs/<profile>/results/; returns their paths.
+    `evaluation` (optional) adds measured numbers to the JSON."""
+    config, model = run.config, run.model
     out = results_dir(config.profile)
-    samples = run.model.generate(fixed_noise(config, config.export_samples, EXPORT_SAMPLE_STREAM))
+    samples = sample(model, config.export_samples, config.seed)
     paths = {
         "samples": atomic_write_npz(out / f"{MODEL}_samples.npz", images=samples),
         "epoch_samples": atomic_write_npz(
@@ -435,44 +355,42 @@ def export_results(run: DCGANRun) -> dict[str, Path]:
             images=run.epoch_samples,
             epochs=run.epochs.astype(np.int32),
         ),
-        "weights": _save_weights_atomically(run.generator, out / f"{MODEL}.weights.h5"),
+        "weights": save_weights(model.generator, out / f"{MODEL}.weights.h5"),
     }
     payload = {
         "history": run.history,
         "epoch_seconds": run.epoch_seconds,
         "wall_time_seconds": run.wall_time_seconds,
         "images_per_second": run.images_per_second,
-        "parameters": run.model.parameters(),
+        "parameters": model.parameters(),
         "images_per_epoch": run.images_per_epoch,
-        "replicas": run.model.strategy.num_replicas_in_sync,
-        "final": {key: values[-1] for key, values in run.history.items()},
+        "replicas": model.strategy.num_replicas_in_sync,
+        "final": run.final,
+        **(evaluation or {}),
     }
     paths["json"] = write_results(config.profile, MODEL, payload, config)
     return paths
 
 
-def _save_weights_atomically(model: keras.Model, path: Path) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".weights.h5")
-    os.close(handle)
-    try:
-        model.save_weights(temporary, overwrite=True)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+def load(config: DCGANConfig, path: str | os.PathLike | None = None) -> DCGAN:
+    """The exported DCGAN of `config` (default: runs/<profile>/results/dcgan.weights.h5); only
+    the generator is exported, so the discriminator keeps its initial weights."""
+    model = DCGAN(config)
+    model.generator.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
+    return model
 
 
-def load_generator(config: DCGANConfig, path: str | os.PathLike | None = None) -> keras.Model:
-    """The exported generator of `config` (default: runs/<profile>/results/dcgan.weights.h5)."""
-    generator = build_generator(config)
-    generator.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
-    return generator
+def sample(model: DCGAN, n: int, seed: int) -> np.ndarray:
+    """`n` images G(z), z ~ N(0, I) drawn from `seed`: uint8 [n, 28, 28]. With the config's
+    seed and export_samples, these are the exported samples."""
+    noise = tf.random.stateless_normal(
+        [n, model.config.latent_dim], seed=[seed, EXPORT_SAMPLE_STREAM]
+    )
+    return model.generate(noise)
 
 
 __all__ = [
     "DCGAN",
-    "DCGANRun",
     "build_discriminator",
     "build_generator",
     "build_optimizer",
@@ -480,9 +398,12 @@ __all__ = [
     "discriminator_loss",
     "export_results",
     "fixed_noise",
+    "gan_images",
     "generator_loss",
-    "load_generator",
+    "load",
     "paper_snapshot_epochs",
-    "train_dcgan",
+    "prepare_images",
+    "sample",
+    "train",
     "training_batches",
 ]

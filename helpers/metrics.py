@@ -33,6 +33,7 @@ import json
 import os
 import sys
 import time
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -155,11 +156,12 @@ def load_classifier(
                 raise ValueError("the cached record belongs to another config")
             model.load_weights(weights)
             return Classifier(model, config, {**record, "cached": True}, directory)
-        except Exception as error:  # corrupt or foreign cache: say so, then retrain over it
-            print(
-                f"[classifier] cache {directory} unusable ({type(error).__name__}: {error}); "
-                "retraining",
-                file=sys.stderr,
+        except (OSError, ValueError, KeyError) as error:  # corrupt or foreign cache
+            warnings.warn(
+                f"classifier cache {directory} unusable ({type(error).__name__}: {error}); "
+                "retraining over it",
+                RuntimeWarning,
+                stacklevel=2,
             )
             seed_everything(config.seed)
             model = build_classifier(config)
@@ -228,16 +230,10 @@ def train_classifier(model, config, data) -> dict:
 
 
 def _save_classifier(model, record: dict, directory: Path) -> None:
-    from helpers.runs import atomic_write_json
+    from helpers.runs import atomic_write_json, save_weights
 
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".tmp-{os.getpid()}.weights.h5"  # Keras wants this suffix
-    try:
-        model.save_weights(temporary)
-        os.replace(temporary, directory / "classifier.weights.h5")
-    finally:
-        temporary.unlink(missing_ok=True)
-    atomic_write_json(directory / "classifier.json", record)
+    save_weights(model, directory / "classifier.weights.h5")
+    atomic_write_json(directory / "classifier.json", record)  # last: marks the cache complete
 
 
 # --- distances between feature distributions -----------------------------------------------

@@ -22,6 +22,9 @@ import os
 import platform
 import subprocess
 import tempfile
+import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +101,22 @@ def atomic_write_npz(path: str | os.PathLike, **arrays) -> Path:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def save_weights(model, path: str | os.PathLike) -> Path:
+    """`model.save_weights` (a Keras model) into a temporary file beside `path`, then renamed
+    over it: an interruption never leaves a half-written weights file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".weights.h5")
+    os.close(handle)
+    try:
+        model.save_weights(temporary, overwrite=True)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def read_json(path: str | os.PathLike) -> dict:
@@ -192,6 +211,10 @@ def write_results(profile: str, model: str, payload: dict, config=None) -> Path:
 # --- checkpoints -----------------------------------------------------------------------------
 
 
+class CheckpointDamagedError(RuntimeError):
+    """A checkpoint file that is missing, truncated or corrupt (the loader skips it)."""
+
+
 class Checkpointer:
     """Resumable training state of one model under one config.
 
@@ -244,25 +267,82 @@ class Checkpointer:
         self._prune()
 
     def restore(self, variables: dict[str, list]) -> dict | None:
-        """Assign the latest checkpoint to `variables` and return its state (None if none).
+        """Assign the newest complete checkpoint to `variables` and return its state (None if
+        there is none).
 
-        Every variable must already exist (build models and optimizers first).
+        Every file is read back whole and checked (zip CRCs, array shapes) before any variable
+        is assigned. A damaged checkpoint (truncated, corrupt, half-written) is skipped with a
+        warning naming the file, and the next older one is tried. Every variable must already
+        exist (build models and optimizers first).
         """
-        epoch = self.latest_epoch
-        if epoch == 0:
-            return None
-        with np.load(self.directory / f"state-{epoch:04d}.npz", allow_pickle=False) as saved:
-            for name, group in variables.items():
-                stored = sorted(k for k in saved.files if k.startswith(f"{name}/"))
-                if len(stored) != len(group):
+        for epoch in self.saved_epochs()[::-1]:
+            try:
+                state, arrays = self._read(epoch)
+            except CheckpointDamagedError as error:
+                warnings.warn(
+                    f"{error}; falling back to an older checkpoint", RuntimeWarning, stacklevel=2
+                )
+                continue
+            values = self._match(arrays, variables)
+            for group, group_values in zip(variables.values(), values, strict=True):
+                for variable, value in zip(group, group_values, strict=True):
+                    variable.assign(value)
+            return state
+        return None
+
+    def saved_epochs(self) -> list[int]:
+        """Epochs with a checkpoint file on disk (complete or not), oldest first."""
+        epochs = {int(p.name.split("-")[1].split(".")[0]) for p in self.directory.glob("state-*")}
+        return sorted(epochs)
+
+    def clear(self) -> None:
+        """Delete every checkpoint of this config (the per-epoch samples are overwritten)."""
+        for old in [*self.directory.glob("state-*"), self.directory / "latest.json"]:
+            old.unlink(missing_ok=True)
+
+    def _read(self, epoch: int) -> tuple[dict, dict[str, np.ndarray]]:
+        """The state and every array of `epoch`'s checkpoint, or CheckpointDamagedError."""
+        arrays_path = self.directory / f"state-{epoch:04d}.npz"
+        state_path = self.directory / f"state-{epoch:04d}.json"
+        for path in (arrays_path, state_path):
+            if not path.exists():
+                raise CheckpointDamagedError(f"checkpoint {path} is missing (a half-written save)")
+        try:
+            state = read_json(state_path)
+            if int(state["epoch"]) != epoch:
+                raise ValueError(f"it records epoch {state['epoch']}")
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise CheckpointDamagedError(f"checkpoint {state_path} is damaged ({error})") from error
+        try:
+            with np.load(arrays_path, allow_pickle=False) as saved:
+                arrays = {key: saved[key] for key in saved.files}  # reads and CRC-checks all
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise CheckpointDamagedError(
+                f"checkpoint {arrays_path} is damaged ({type(error).__name__}: {error})"
+            ) from error
+        return state, arrays
+
+    def _match(self, arrays: dict[str, np.ndarray], variables: dict[str, list]) -> list:
+        """The stored values in the order of `variables`; RuntimeError if the model changed."""
+        out = []
+        for name, group in variables.items():
+            stored = sorted(k for k in arrays if k.startswith(f"{name}/"))
+            if len(stored) != len(group):
+                raise RuntimeError(
+                    f"checkpoint {self.directory} has {len(stored)} variables for {name!r}, "
+                    f"the model has {len(group)}: the architecture changed; delete the "
+                    "directory to start over"
+                )
+            for key, variable in zip(stored, group, strict=True):
+                shape = getattr(variable, "shape", None)
+                if shape is not None and tuple(arrays[key].shape) != tuple(shape):
                     raise RuntimeError(
-                        f"checkpoint {self.directory} has {len(stored)} variables for {name!r}, "
-                        f"the model has {len(group)}: the architecture changed; delete the "
-                        "directory to start over"
+                        f"checkpoint {self.directory}: {key} has shape {arrays[key].shape}, the "
+                        f"model's variable {tuple(variable.shape)}: the architecture changed; "
+                        "delete the directory to start over"
                     )
-                for key, variable in zip(stored, group, strict=True):
-                    variable.assign(saved[key])
-        return read_json(self.directory / f"state-{epoch:04d}.json")
+            out.append([arrays[key] for key in stored])
+        return out
 
     def _prune(self) -> None:
         epochs = sorted(int(p.stem.split("-")[1]) for p in self.directory.glob("state-*.json"))

@@ -20,18 +20,18 @@ import dataclasses
 import math
 import os
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from helpers.config import VAEConfig
 from helpers.data import Dataset, binarize, make_batches, to_uint8_images
-from helpers.runs import Checkpointer, atomic_write_npz, results_dir, write_results
-from helpers.training import EpochProgress, check_finite, configure_precision, seed_everything
+from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
+from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
 
 IMAGE_SHAPE = (28, 28, 1)
 PIXELS = 28 * 28
@@ -43,20 +43,35 @@ EVALUATION_FIELDS = ("iwae_k", "iwae_test_size")  # change the scoring, not the 
 # --- the model -------------------------------------------------------------------------------
 
 
-def build_encoder(config) -> keras.Model:
+def build_encoder(config: VAEConfig) -> keras.Model:
     """Images [N, 28, 28, 1] -> (z_mean, z_log_var), each [N, latent_dim]."""
-    images = keras.Input(IMAGE_SHAPE, name="image")
     if config.architecture == "dense":
-        h = keras.layers.Flatten()(images)
-        for units in config.hidden_units:
-            h = keras.layers.Dense(units, activation="relu")(h)
-    else:  # conv: stride-2 3x3 convolutions halve the side each time (28 -> 14 -> 7)
-        h = images
-        for filters in config.conv_filters:
-            h = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(h)
-        h = keras.layers.Flatten()(h)
-    z_mean = keras.layers.Dense(config.latent_dim, name="z_mean", dtype="float32")(h)
-    z_log_var = keras.layers.Dense(config.latent_dim, name="z_log_var", dtype="float32")(h)
+        return dense_encoder(config.hidden_units, config.latent_dim)
+    return conv_encoder(config.conv_filters, config.latent_dim)
+
+
+def dense_encoder(hidden_units: tuple[int, ...], latent_dim: int) -> keras.Model:
+    """Images [N, 28, 28, 1] -> flattened -> ReLU dense layers -> (z_mean, z_log_var)."""
+    images = keras.Input(IMAGE_SHAPE, name="image")
+    h = keras.layers.Flatten()(images)
+    for units in hidden_units:
+        h = keras.layers.Dense(units, activation="relu")(h)
+    return _gaussian_heads(images, h, latent_dim)
+
+
+def conv_encoder(filters: tuple[int, ...], latent_dim: int) -> keras.Model:
+    """Images [N, 28, 28, 1] -> stride-2 3x3 ReLU convolutions (each halves the side: 28 -> 14
+    -> 7) -> (z_mean, z_log_var), each float32 [N, latent_dim]. The VAE-GAN's encoder too."""
+    images = keras.Input(IMAGE_SHAPE, name="image")
+    h = images
+    for width in filters:
+        h = keras.layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(h)
+    return _gaussian_heads(images, keras.layers.Flatten()(h), latent_dim)
+
+
+def _gaussian_heads(images, h, latent_dim: int) -> keras.Model:
+    z_mean = keras.layers.Dense(latent_dim, name="z_mean", dtype="float32")(h)
+    z_log_var = keras.layers.Dense(latent_dim, name="z_log_var", dtype="float32")(h)
     return keras.Model(images, [z_mean, z_log_var], name="encoder")
 
 
@@ -215,20 +230,6 @@ def validation_batches(images: np.ndarray, batch_size: int):
 # --- training --------------------------------------------------------------------------------
 
 
-@dataclass
-class VAERun:
-    """What `train_vae` returns: the trained model and the record of how it got there."""
-
-    model: VAE
-    history: dict[str, list[float]]
-    epoch_seconds: list[float]  # training only, per epoch
-    validation_seconds: list[float]
-    snapshots: dict[int, np.ndarray]  # epoch -> uint8 [n, 28, 28] decodings of `fixed_latents`
-    fixed_latents: np.ndarray  # float32 [n, latent_dim]
-    resumed_from: int  # last epoch found in a checkpoint (0 = trained from scratch)
-    train_images: int
-
-
 def training_fields(config):
     """`config` with the evaluation-only fields at their defaults: what keys the checkpoints,
     so scoring with another k reuses the trained model instead of training again."""
@@ -244,86 +245,99 @@ def fixed_latents(config, count: int = 10) -> np.ndarray:
     return rng.standard_normal((count, config.latent_dim)).astype(np.float32)
 
 
-def train_vae(
+class VAETraining:
+    """The VAE's side of the shared loop (`helpers.training.train_loop`): one Keras `fit` over
+    the epoch's batches, one `evaluate` over the test set, decodings of fixed latents."""
+
+    name = "vae"
+    history_keys = HISTORY_KEYS
+    guarded_keys = HISTORY_KEYS
+
+    def __init__(self, config, model: VAE, x_train, x_test, callbacks=(), snapshot_count=10):
+        self.config, self.model = config, model
+        self.x_train, self.x_test = x_train, x_test
+        self.callbacks = list(callbacks)
+        self.latents = fixed_latents(config, snapshot_count)
+        self.images_per_epoch = len(x_train)
+
+    @property
+    def variables(self) -> dict[str, list]:
+        return checkpoint_variables(self.model)
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        fitted = self.model.fit(
+            make_batches(self.x_train, self.config.batch_size, self.config.seed, epoch),
+            epochs=1,
+            verbose=0,
+            shuffle=False,  # the order comes from make_batches(seed, epoch)
+            callbacks=self.callbacks,
+        )
+        return {k: float(v[-1]) for k, v in fitted.history.items()}
+
+    def validate_epoch(self, epoch: int) -> dict[str, float]:
+        validated = self.model.evaluate(
+            validation_batches(self.x_test, self.config.batch_size), verbose=0, return_dict=True
+        )
+        return {f"val_{k}": float(v) for k, v in validated.items()}
+
+    def epoch_samples(self) -> np.ndarray:
+        """uint8 [snapshot_count, 28, 28]: the decoder's means of the fixed latents."""
+        return decode_uint8(self.model, self.latents)
+
+    def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
+        return {k: metrics[k] for k in ("loss", "val_loss", "kl")}
+
+
+def train(
     config,
     data: Dataset,
-    callbacks=(),
+    *,
     resume: bool = True,
     progress: bool = True,
+    callbacks=(),
+    on_epoch_end: Callable[[int, dict], None] | None = None,
     snapshot_count: int = 10,
-) -> VAERun:
-    """Train the VAE of `config` on `data`, checkpointing every epoch and resuming on rerun.
+) -> TrainingRun:
+    """Train the VAE of `config` on `data` with the shared loop, checkpointing every epoch and
+    resuming on rerun (`resume=False` starts over).
 
     Epoch e sees batches shuffled by (seed, e) and noise from checkpointed generators, so an
     interrupted run resumed later ends with exactly the numbers of an uninterrupted one. After
     each epoch the losses are checked (NonFiniteLossError on NaN, previous checkpoint kept).
-    Progress goes to stderr. `callbacks` are passed to each epoch's `fit`.
+    `callbacks` are passed to each epoch's `fit`; the run's epoch samples are the decodings of
+    `snapshot_count` fixed latents (`run.snapshots` keeps the config's snapshot epochs).
     """
     seed_everything(config.seed)
     x_train, x_test = prepare_images(config, data)
     model = build_vae(config)
-    variables = checkpoint_variables(model)
-    checkpointer = Checkpointer(config.profile, "vae", training_fields(config))
-    if not resume:  # start over: old, later epochs must not outlive (or prune) the new ones
-        for old in [
-            *checkpointer.directory.glob("state-*"),
-            checkpointer.directory / "latest.json",
-        ]:
-            old.unlink(missing_ok=True)
-    state = checkpointer.restore(variables) if resume else None
-    if state is not None and state["epoch"] > config.epochs:
-        raise RuntimeError(
-            f"the checkpoint in {checkpointer.directory} is at epoch {state['epoch']}, past "
-            f"epochs={config.epochs}; pass resume=False (or delete it) to train from scratch"
-        )
-    state = state or {"epoch": 0, "history": {k: [] for k in HISTORY_KEYS}}
-    state.setdefault("epoch_seconds", [])
-    state.setdefault("validation_seconds", [])
-    state.setdefault("snapshots", {})
-    latents = fixed_latents(config, snapshot_count)
-    first = state["epoch"] + 1
-    if progress and first > 1:
-        print(f"[vae] resumed from the checkpoint of epoch {first - 1}", file=sys.stderr)
-    bar = EpochProgress(config.epochs, first_epoch=first, label="vae") if progress else None
-    for epoch in range(first, config.epochs + 1):
-        started = time.perf_counter()
-        fitted = model.fit(
-            make_batches(x_train, config.batch_size, config.seed, epoch),
-            epochs=1,
-            verbose=0,
-            shuffle=False,  # the order comes from make_batches(seed, epoch)
-            callbacks=list(callbacks),
-        )
-        trained = time.perf_counter()
-        validated = model.evaluate(
-            validation_batches(x_test, config.batch_size), verbose=0, return_dict=True
-        )
-        metrics = {k: float(v[-1]) for k, v in fitted.history.items()}
-        metrics.update({f"val_{k}": float(v) for k, v in validated.items()})
-        check_finite(epoch, metrics)  # raises before the bad epoch is saved
-        state["epoch"] = epoch
-        for key in HISTORY_KEYS:
-            state["history"][key].append(metrics[key])
-        state["epoch_seconds"].append(trained - started)
-        state["validation_seconds"].append(time.perf_counter() - trained)
-        if epoch in config.snapshot_epochs:
-            state["snapshots"][str(epoch)] = decode_uint8(model, latents).tolist()
-        checkpointer.save(epoch, variables, state)
-        if bar:
-            bar.update(epoch, {k: metrics[k] for k in ("loss", "val_loss", "kl")})
-    return VAERun(
-        model=model,
-        history=state["history"],
-        epoch_seconds=state["epoch_seconds"],
-        validation_seconds=state["validation_seconds"],
-        snapshots={int(k): np.asarray(v, dtype=np.uint8) for k, v in state["snapshots"].items()},
-        fixed_latents=latents,
-        resumed_from=first - 1,
-        train_images=len(x_train),
+    trainee = VAETraining(config, model, x_train, x_test, callbacks, snapshot_count)
+    return train_loop(
+        trainee,
+        resume=resume,
+        progress=progress,
+        on_epoch_end=on_epoch_end,
+        checkpoint_config=training_fields(config),
+        data=data,
+        trained_model=model,
     )
 
 
 # --- using the trained model -----------------------------------------------------------------
+
+
+def sample(model: VAE, n: int, seed: int) -> np.ndarray:
+    """`n` images, z ~ N(0, I) drawn from `seed`, decoded to Bernoulli means: uint8 [n, 28, 28]."""
+    return prior_samples(model, n, seed)
+
+
+def encode(model: VAE, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Posterior means E_q[z|x]: float32 [N, latent_dim] of binarised images [N, 28, 28, 1]."""
+    return encode_means(model, images, batch_size)
+
+
+def decode(model: VAE, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Bernoulli means sigmoid(decoder(z)): float32 [N, 28, 28, 1] in [0, 1]."""
+    return decode_means(model, z, batch_size)
 
 
 def encode_means(model: VAE, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
@@ -501,74 +515,75 @@ def training_images_per_second(config, images: np.ndarray, steps: int = 30) -> f
 # --- exports ---------------------------------------------------------------------------------
 
 
-def save_weights(model: VAE, path: str | os.PathLike) -> Path:
-    """`model.save_weights` to a temporary file beside `path`, then renamed over it."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".weights.h5")
-    os.close(handle)
-    try:
-        model.save_weights(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def export_results(config, run: VAERun, x_test: np.ndarray, y_test, metrics: dict) -> Path:
+def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> Path:
     """Write vae.json, vae_samples.npz, vae_latent.npz and vae.weights.h5 under results_dir.
 
-    `metrics` holds the evaluation numbers (test ELBO, IWAE record, their timings).
+    `evaluation` holds the evaluation numbers (test ELBO, IWAE record, their timings).
     """
+    config, model = run.config, run.model
     folder = results_dir(config.profile)
     started = time.perf_counter()
-    samples = prior_samples(run.model, config.export_samples, config.seed)
+    _, x_test = prepare_images(config, run.data)
+    samples = sample(model, config.export_samples, config.seed)
     atomic_write_npz(folder / "vae_samples.npz", images=samples)
     atomic_write_npz(
         folder / "vae_latent.npz",
-        means=encode_means(run.model, x_test),
-        labels=np.asarray(y_test, dtype=np.uint8),
+        means=encode(model, x_test),
+        labels=np.asarray(run.data.y_test, dtype=np.uint8),
     )
-    save_weights(run.model, folder / "vae.weights.h5")
+    save_weights(model, folder / "vae.weights.h5")
     train_seconds = float(sum(run.epoch_seconds))
     payload = {
         "history": run.history,
         "epoch_seconds": run.epoch_seconds,
         "validation_seconds": run.validation_seconds,
         "wall_time_seconds": train_seconds + float(sum(run.validation_seconds)),
-        "images_per_second": run.train_images * len(run.epoch_seconds) / train_seconds,
-        "parameters": count_parameters(run.model),
+        "images_per_second": run.images_per_epoch * len(run.epoch_seconds) / train_seconds,
+        "parameters": count_parameters(model),
         "resumed_from_epoch": run.resumed_from,
         "samples": {"count": int(len(samples)), "kind": "decoder Bernoulli means, z ~ N(0, I)"},
-        **metrics,
+        **(evaluation or {}),
     }
     payload.setdefault("timings", {})["export_seconds"] = time.perf_counter() - started
     return write_results(config.profile, "vae", payload, config)
 
 
+def load(config, path: str | os.PathLike | None = None) -> VAE:
+    """The exported VAE of `config` (default: runs/<profile>/results/vae.weights.h5)."""
+    model = build_vae(config)
+    model.load_weights(path or results_dir(config.profile) / "vae.weights.h5")
+    return model
+
+
 __all__ = [
     "VAE",
-    "VAERun",
+    "VAETraining",
     "build_decoder",
     "build_encoder",
     "build_vae",
     "checkpoint_variables",
+    "conv_encoder",
     "count_parameters",
+    "decode",
     "decode_means",
     "decode_uint8",
+    "dense_encoder",
     "elbo",
+    "encode",
     "encode_means",
     "export_results",
     "fixed_latents",
     "iwae_bound",
     "kl_to_standard_normal",
     "latent_grid",
+    "load",
     "log_marginal_quadrature",
     "make_vae_config",
     "prepare_images",
     "prior_samples",
     "reconstruction_loss",
-    "train_vae",
+    "sample",
+    "train",
     "training_fields",
     "training_images_per_second",
 ]

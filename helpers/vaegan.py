@@ -26,24 +26,25 @@ discriminator with its l-th LeakyReLU block exposed as a second output, the enco
 convolutional Gaussian encoder (`helpers.vae.build_encoder`), the KL is the VAE's closed form.
 
 All randomness of training is a function of (seed, epoch, step): batches from
-`make_batches(..., seed, epoch)`, reparameterisation and prior noise from
+`batches_with_noise(..., seed, epoch, ...)`, reparameterisation and prior noise from
 `tf.random.stateless_normal(seed=[seed, epoch * 100000 + step])`, so a run resumed at epoch e
 computes exactly what an uninterrupted run computes.
 
-    run = train_vaegan(config, dataset.x_train)   # resumes if a checkpoint exists
-    export_results(run, dataset.x_test, dataset.y_test)
+    run = train(config, dataset)   # the shared loop of helpers.training; resumes if it can
+    export_results(run)            # test-set losses and latent codes from dataset's test split
+    model = load(config)           # sample(model, n, seed), encode(model, x), decode(model, z)
+
+The model is thin on purpose: it supplies its networks, its step and its history keys; the
+epoch loop, checkpoints and exports' plumbing are the ones every model here uses.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -51,9 +52,9 @@ import tensorflow as tf
 
 from helpers import dcgan, vae
 from helpers.config import VAEGANConfig
-from helpers.data import make_batches, to_gan_range, to_uint8_images
-from helpers.runs import Checkpointer, atomic_write_npz, results_dir, write_results
-from helpers.training import EpochProgress, check_finite, configure_precision, seed_everything
+from helpers.data import Dataset, batches_with_noise, to_uint8_images
+from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
+from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
 
 MODEL = "vaegan"
 IMAGE_SHAPE = (28, 28, 1)
@@ -87,13 +88,7 @@ def build_encoder(config: VAEGANConfig) -> keras.Model:
     The VAE's convolutional encoder (stride-2 3x3 ReLU convolutions of `encoder_widths`, then
     two dense heads for the mean and log-variance of the Gaussian q(z|x)).
     """
-    spec = SimpleNamespace(
-        architecture="conv",
-        conv_filters=config.encoder_widths,
-        hidden_units=config.encoder_widths,
-        latent_dim=config.latent_dim,
-    )
-    return vae.build_encoder(spec)
+    return vae.conv_encoder(config.encoder_widths, config.latent_dim)
 
 
 def build_decoder(config: VAEGANConfig) -> keras.Model:
@@ -158,8 +153,13 @@ def decoder_gan_loss(reconstruction_logits, prior_logits):
 class VAEGAN:
     """Encoder, decoder, discriminator, three optimizers and the `tf.function` training step."""
 
-    def __init__(self, config: VAEGANConfig):
+    name = MODEL
+    history_keys = HISTORY_KEYS
+    guarded_keys = HISTORY_KEYS  # the NaN guard of the shared loop checks every term
+
+    def __init__(self, config: VAEGANConfig, images: np.ndarray | None = None):
         self.config = config
+        self.images = images  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         configure_precision(config.precision)  # the VAE encoder follows the global policy
         self.encoder = build_encoder(config)
         self.decoder = build_decoder(config)
@@ -171,7 +171,15 @@ class VAEGAN:
         self._train_step = tf.function(self._train_step_python)
 
     def part(self, name: str) -> keras.Model:
-        return {"encoder": self.encoder, "decoder": self.decoder}.get(name, self.discriminator)
+        """The network called `name` (one of PARTS); ValueError for any other name."""
+        parts = {
+            "encoder": self.encoder,
+            "decoder": self.decoder,
+            "discriminator": self.discriminator,
+        }
+        if name not in parts:
+            raise ValueError(f"unknown VAE-GAN part {name!r}; valid parts: {', '.join(PARTS)}")
+        return parts[name]
 
     @property
     def latent_dim(self) -> int:
@@ -256,7 +264,29 @@ class VAEGAN:
             self.optimizers[part].apply(grads[part], self.part(part).trainable_variables)
         return tf.stack([terms[key] for key in HISTORY_KEYS])
 
-    def train_epoch(self, dataset: tf.data.Dataset, steps: int) -> dict[str, float]:
+    # --- what the shared loop (helpers.training.train_loop) calls ---------------------------
+
+    @property
+    def images_per_epoch(self) -> int:
+        return len(self.images) // self.config.batch_size * self.config.batch_size
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        """One epoch over `self.images`: batches and noise a function of (seed, epoch, step)."""
+        steps = len(self.images) // self.config.batch_size
+        return self.run_steps(training_batches(self.config, self.images, epoch), steps)
+
+    def epoch_samples(self) -> np.ndarray:
+        """uint8 [epoch_samples, 28, 28]: Dec(z_p) of the same prior codes after every epoch."""
+        return self.generate(
+            dcgan.fixed_noise(self.config, self.config.epoch_samples, EPOCH_SAMPLE_STREAM)
+        )
+
+    def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
+        return {"prior": metrics["prior"], "llike": metrics["llike"],
+                "D loss": metrics["d_loss"], "D(x)": metrics["d_real"],
+                "D(x~)": metrics["d_reconstruction"], "D(x_p)": metrics["d_fake"]}  # fmt: skip
+
+    def run_steps(self, dataset: tf.data.Dataset, steps: int) -> dict[str, float]:
         """One pass over `dataset` of (images, noise [2, B, latent]); batch-averaged metrics."""
         totals = np.zeros(len(HISTORY_KEYS), np.float64)
         for images, noise in dataset.take(steps):
@@ -293,137 +323,30 @@ class VAEGAN:
 def training_batches(config: VAEGANConfig, images: np.ndarray, epoch: int) -> tf.data.Dataset:
     """(images, noise [2, B, latent]) batches of `epoch`: noise[0] reparameterises q(z|x),
     noise[1] are prior codes z_p. Order from (seed, epoch), noise from (seed, epoch, step)."""
-    steps = len(images) // config.batch_size
-    seed, shape = config.seed, [2, config.batch_size, config.latent_dim]
-
-    def noise(step):
-        return tf.random.stateless_normal(
-            shape, seed=tf.stack([tf.constant(seed, tf.int64), epoch * 100000 + step])
-        )
-
-    noises = tf.data.Dataset.range(steps).map(noise)
-    return tf.data.Dataset.zip(make_batches(images, config.batch_size, seed, epoch), noises)
+    shape = [2, config.batch_size, config.latent_dim]
+    return batches_with_noise(images, config.batch_size, config.seed, epoch, shape)
 
 
-def prepare_images(config: VAEGANConfig, images: np.ndarray) -> np.ndarray:
-    """uint8 [N, 28, 28] (or float32 [N, 28, 28, 1] in [-1, 1]) -> the first `train_size`
-    images as float32 [n, 28, 28, 1] in [-1, 1] (the decoder's tanh range)."""
-    return dcgan.prepare_images(config, images)
+def prepare_images(config: VAEGANConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(x_train[:train_size], x_test) as float32 [N, 28, 28, 1] in [-1, 1] (the decoder's tanh
+    range), as for the DCGAN."""
+    return dcgan.prepare_images(config, data)
 
 
-@dataclass
-class VAEGANRun:
-    """What `train_vaegan` returns: the trained model and everything measured on the way."""
-
-    config: VAEGANConfig
-    model: VAEGAN
-    history: dict[str, list[float]]
-    epoch_seconds: list[float]
-    wall_time_seconds: float
-    epoch_samples: np.ndarray  # uint8 [E, epoch_samples, 28, 28], fixed prior codes, each epoch
-    resumed_from: int  # the epoch the run started after (0: from scratch)
-    images_per_epoch: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def epochs(self) -> np.ndarray:
-        return np.arange(1, len(self.epoch_seconds) + 1)
-
-    @property
-    def images_per_second(self) -> float:
-        """Training throughput over all epochs (the first includes tracing the step)."""
-        return self.images_per_epoch * len(self.epoch_seconds) / max(sum(self.epoch_seconds), 1e-9)
-
-    def snapshot(self, epoch: int, count: int = 100) -> np.ndarray:
-        """uint8 [count, 28, 28]: the fixed-noise samples kept after `epoch`."""
-        return self.epoch_samples[epoch - 1, :count]
-
-
-def train_vaegan(
+def train(
     config: VAEGANConfig,
-    images: np.ndarray,
+    data: Dataset,
     *,
+    resume: bool = True,
     progress: bool = True,
     on_epoch_end: Callable[[int, dict], None] | None = None,
-) -> VAEGANRun:
-    """Train (or resume, or just reload) the VAE-GAN of `config` on `images` uint8 [N, 28, 28].
-
-    After every epoch: the NaN guard (`check_finite` raises before anything of the bad epoch is
-    saved, so the last good checkpoint stays), fixed-noise prior samples, then a checkpoint.
-    Progress goes to stderr. `on_epoch_end(epoch, metrics)` runs after the checkpoint.
-    """
+) -> TrainingRun:
+    """Train (or resume, or just reload) the VAE-GAN of `config` on `data.x_train` with the
+    shared loop (`helpers.training.train_loop`: NaN guard, per-epoch samples, checkpoints)."""
     seed_everything(config.seed)
-    x = prepare_images(config, images)
-    steps = len(x) // config.batch_size
-    model = VAEGAN(config)
-    checkpointer = Checkpointer(config.profile, MODEL, config)
-    samples_dir = checkpointer.directory / "epoch_samples"
-    state = checkpointer.restore(model.variables) or {}
-    start = int(state.get("epoch", 0))
-    if start > config.epochs:
-        raise RuntimeError(
-            f"the checkpoint in {checkpointer.directory} is at epoch {start}, beyond the "
-            f"requested {config.epochs} epochs; ask for at least {start} epochs or delete it"
-        )
-    history = {key: list(state.get("history", {}).get(key, [])) for key in HISTORY_KEYS}
-    epoch_seconds = list(state.get("epoch_seconds", []))
-    wall_time = float(state.get("wall_time_seconds", 0.0))
-    noise = dcgan.fixed_noise(config, config.epoch_samples, EPOCH_SAMPLE_STREAM)
-    meter = EpochProgress(config.epochs, start + 1, label=MODEL) if progress else None
-    for epoch in range(start + 1, config.epochs + 1):
-        began = time.perf_counter()
-        metrics = model.train_epoch(training_batches(config, x, epoch), steps)
-        trained = time.perf_counter()
-        check_finite(epoch, {k: metrics[k] for k in HISTORY_KEYS})
-        atomic_write_npz(samples_dir / f"epoch-{epoch:04d}.npz", images=model.generate(noise))
-        for key in HISTORY_KEYS:
-            history[key].append(metrics[key])
-        epoch_seconds.append(trained - began)
-        wall_time += time.perf_counter() - began
-        checkpointer.save(
-            epoch,
-            model.variables,
-            {
-                "history": history,
-                "epoch_seconds": epoch_seconds,
-                "wall_time_seconds": wall_time,
-                # every random draw is a function of (seed, epoch, step): this is the RNG state
-                "rng": {"seed": config.seed, "next_epoch": epoch + 1},
-            },
-        )
-        if meter:
-            meter.update(
-                epoch,
-                {"prior": metrics["prior"], "llike": metrics["llike"],
-                 "D loss": metrics["d_loss"], "D(x)": metrics["d_real"],
-                 "D(x~)": metrics["d_reconstruction"], "D(x_p)": metrics["d_fake"]},
-            )  # fmt: skip
-        if on_epoch_end:
-            on_epoch_end(epoch, metrics)
-    return VAEGANRun(
-        config=config,
-        model=model,
-        history=history,
-        epoch_seconds=epoch_seconds,
-        wall_time_seconds=wall_time,
-        epoch_samples=_load_epoch_samples(samples_dir, config.epochs),
-        resumed_from=start,
-        images_per_epoch=steps * config.batch_size,
-    )
-
-
-def _load_epoch_samples(directory: Path, epochs: int) -> np.ndarray:
-    arrays = []
-    for epoch in range(1, epochs + 1):
-        path = directory / f"epoch-{epoch:04d}.npz"
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path} is missing: the per-epoch samples of this checkpoint were deleted; "
-                "delete the checkpoint directory to train again"
-            )
-        with np.load(path) as saved:
-            arrays.append(saved["images"])
-    return np.stack(arrays)
+    x, _ = prepare_images(config, data)
+    model = VAEGAN(config, images=x)
+    return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end, data=data)
 
 
 # --- evaluation and exports ------------------------------------------------------------------
@@ -451,39 +374,43 @@ def evaluate_test_set(model: VAEGAN, images: np.ndarray, batch_size: int = 500) 
     return {key: value / count for key, value in sums.items()}
 
 
-def save_weights(model: VAEGAN, path: str | os.PathLike) -> Path:
-    """All three networks (`model.networks`) to `path`, written beside it then renamed."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".weights.h5")
-    os.close(handle)
-    try:
-        model.networks.save_weights(temporary, overwrite=True)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def load_vaegan(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:
+def load(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:
     """The exported VAE-GAN of `config` (default: runs/<profile>/results/vaegan.weights.h5)."""
     model = VAEGAN(config)
     model.networks.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
     return model
 
 
-def export_results(run: VAEGANRun, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, Path]:
+def sample(model: VAEGAN, n: int, seed: int) -> np.ndarray:
+    """`n` images Dec(z_p), z_p ~ N(0, I) drawn from `seed`: uint8 [n, 28, 28]. With the
+    config's seed and export_samples, these are the exported samples."""
+    noise = tf.random.stateless_normal([n, model.latent_dim], seed=[seed, EXPORT_SAMPLE_STREAM])
+    return model.generate(noise)
+
+
+def encode(model: VAEGAN, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Posterior means E_q[z|x] float32 [N, latent] of images float32 [N, 28, 28, 1] in [-1, 1]."""
+    return model.encode_means(images, batch_size)
+
+
+def decode(model: VAEGAN, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Dec(z): float32 [N, 28, 28, 1] in [-1, 1]."""
+    return model.decode(z, batch_size)
+
+
+def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
     """Write vaegan.json, vaegan_samples.npz, vaegan_epoch_samples.npz, vaegan_latent.npz and
     vaegan.weights.h5 into runs/<profile>/results/; returns their paths.
 
-    `x_test` uint8 [N, 28, 28] and `y_test` labels: their posterior means go to the latent file,
-    and the test-set losses and pixel reconstruction error to the JSON.
+    The test split of the run's data set: its posterior means go to the latent file, and the
+    test-set losses and pixel reconstruction error to the JSON. `evaluation` (optional) adds
+    measured numbers to the JSON.
     """
     config, model = run.config, run.model
     out = results_dir(config.profile)
     began = time.perf_counter()
-    test_images = to_gan_range(np.asarray(x_test, np.uint8))
-    samples = model.generate(dcgan.fixed_noise(config, config.export_samples, EXPORT_SAMPLE_STREAM))
+    _, test_images = prepare_images(config, run.data)
+    samples = sample(model, config.export_samples, config.seed)
     paths = {
         "samples": atomic_write_npz(out / f"{MODEL}_samples.npz", images=samples),
         "epoch_samples": atomic_write_npz(
@@ -493,10 +420,10 @@ def export_results(run: VAEGANRun, x_test: np.ndarray, y_test: np.ndarray) -> di
         ),
         "latent": atomic_write_npz(
             out / f"{MODEL}_latent.npz",
-            means=model.encode_means(test_images),
-            labels=np.asarray(y_test, dtype=np.uint8),
+            means=encode(model, test_images),
+            labels=np.asarray(run.data.y_test, dtype=np.uint8),
         ),
-        "weights": save_weights(model, out / f"{MODEL}.weights.h5"),
+        "weights": save_weights(model.networks, out / f"{MODEL}.weights.h5"),
     }
     layer_shape = model.discriminator.outputs[1].shape[1:]
     feature_count = int(np.prod(layer_shape))
@@ -508,7 +435,7 @@ def export_results(run: VAEGANRun, x_test: np.ndarray, y_test: np.ndarray) -> di
         "parameters": model.parameters(),
         "images_per_epoch": run.images_per_epoch,
         "resumed_from_epoch": run.resumed_from,
-        "final": {key: values[-1] for key, values in run.history.items()},
+        "final": run.final,
         "test": evaluate_test_set(model, test_images),
         "feature_layer": {
             "name": feature_layer_name(config),
@@ -517,6 +444,7 @@ def export_results(run: VAEGANRun, x_test: np.ndarray, y_test: np.ndarray) -> di
             "llike_constant_nats": 0.5 * feature_count * LOG_2PI,
         },
         "samples": {"count": int(len(samples)), "kind": "Dec(z_p), z_p ~ N(0, I), tanh range"},
+        **(evaluation or {}),
     }
     payload["export_seconds"] = time.perf_counter() - began
     paths["json"] = write_results(config.profile, MODEL, payload, config)
@@ -525,21 +453,23 @@ def export_results(run: VAEGANRun, x_test: np.ndarray, y_test: np.ndarray) -> di
 
 __all__ = [
     "HISTORY_KEYS",
+    "PARTS",
     "VAEGAN",
-    "VAEGANRun",
     "build_decoder",
     "build_discriminator",
     "build_encoder",
     "bundle_networks",
+    "decode",
     "decoder_gan_loss",
     "discriminator_loss",
+    "encode",
     "evaluate_test_set",
     "export_results",
     "feature_layer_name",
     "feature_nll",
-    "load_vaegan",
+    "load",
     "prepare_images",
-    "save_weights",
-    "train_vaegan",
+    "sample",
+    "train",
     "training_batches",
 ]

@@ -10,17 +10,16 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from helpers import dcgan
 from helpers.config import make_config
-
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
-
-from helpers import dcgan  # noqa: E402
-from helpers.runs import Checkpointer, read_json  # noqa: E402
-from helpers.training import NonFiniteLossError  # noqa: E402
+from helpers.data import Dataset
+from helpers.runs import Checkpointer, read_json
+from helpers.training import NonFiniteLossError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,8 +49,16 @@ def tiny_images(count: int = 64, seed: int = 0) -> np.ndarray:
     return images
 
 
+def tiny_data(x_train=None) -> Dataset:
+    """A Dataset of `tiny_images()` (or of `x_train`, e.g. poisoned float32 images)."""
+    x_train = tiny_images() if x_train is None else x_train
+    labels = np.zeros(len(x_train), np.uint8)
+    test = tiny_images(16, seed=1)
+    return Dataset("mnist", x_train, labels, test, np.zeros(16, np.uint8), source="synthetic")
+
+
 def generator_weights(run) -> list[np.ndarray]:
-    return [w.numpy() for w in run.generator.weights]
+    return [w.numpy() for w in run.model.generator.weights]
 
 
 # --- architecture ----------------------------------------------------------------------------
@@ -130,11 +137,11 @@ def test_losses_are_the_cross_entropies_of_the_game():
 def test_discriminator_steps_on_a_fixed_batch_lower_its_loss():
     config = tiny_config()
     model = dcgan.DCGAN(config)
-    real = dcgan.prepare_images(config, tiny_images())[: config.batch_size]
+    real = dcgan.gan_images(config, tiny_images())[: config.batch_size]
     noise = tf.random.stateless_normal([config.batch_size, config.latent_dim], seed=[3, 4])
     batch = tf.data.Dataset.from_tensors((real, noise))
     generator_before = [w.numpy() for w in model.generator.trainable_weights]
-    losses = [model.train_epoch(batch, 1, update_generator=False)["d_loss"] for _ in range(8)]
+    losses = [model.run_steps(batch, 1, update_generator=False)["d_loss"] for _ in range(8)]
     assert losses[-1] < losses[0] - 0.1, losses
     for before, after in zip(generator_before, model.generator.trainable_weights, strict=True):
         np.testing.assert_array_equal(before, after.numpy())  # only D moved
@@ -143,14 +150,14 @@ def test_discriminator_steps_on_a_fixed_batch_lower_its_loss():
 @pytest.mark.slow
 def test_same_seed_gives_identical_history(project_root, monkeypatch):
     config = tiny_config(epochs=1)
-    first = dcgan.train_dcgan(config, tiny_images(), progress=False)
+    first = dcgan.train(config, tiny_data(), progress=False)
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "second"))
-    second = dcgan.train_dcgan(config, tiny_images(), progress=False)
+    second = dcgan.train(config, tiny_data(), progress=False)
     assert second.resumed_from == 0  # trained again, not reloaded
     assert first.history == second.history
     for a, b in zip(generator_weights(first), generator_weights(second), strict=True):
         np.testing.assert_array_equal(a, b)
-    other = dcgan.train_dcgan(tiny_config(epochs=1, seed=1), tiny_images(), progress=False)
+    other = dcgan.train(tiny_config(epochs=1, seed=1), tiny_data(), progress=False)
     assert other.resumed_from == 0  # another config never resumes this one's checkpoint
     assert other.history["d_loss"] != first.history["d_loss"]
 
@@ -163,7 +170,7 @@ class Interrupted(Exception):
 def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch):
     config = tiny_config(epochs=3)
     images = tiny_images()
-    uninterrupted = dcgan.train_dcgan(config, images, progress=False)
+    uninterrupted = dcgan.train(config, tiny_data(images), progress=False)
 
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "interrupted"))
 
@@ -172,9 +179,9 @@ def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        dcgan.train_dcgan(config, images, progress=False, on_epoch_end=stop_after_epoch_2)
+        dcgan.train(config, tiny_data(images), progress=False, on_epoch_end=stop_after_epoch_2)
     assert Checkpointer("smoke", "dcgan", config).latest_epoch == 2
-    resumed = dcgan.train_dcgan(config, images, progress=False)
+    resumed = dcgan.train(config, tiny_data(images), progress=False)
     assert resumed.resumed_from == 2
     assert resumed.history == uninterrupted.history  # exactly, not approximately
     assert len(resumed.epoch_seconds) == 3  # the first two come from the checkpoint
@@ -187,21 +194,23 @@ def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(resumed.epoch_samples, uninterrupted.epoch_samples)
 
-    again = dcgan.train_dcgan(config, images, progress=False)  # finished: reload, train nothing
+    again = dcgan.train(
+        config, tiny_data(images), progress=False
+    )  # finished: reload, train nothing
     assert again.resumed_from == 3 and again.history == uninterrupted.history
 
 
 @pytest.mark.slow
 def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root):
     images = tiny_images()
-    dcgan.train_dcgan(tiny_config(epochs=1), images, progress=False)
+    dcgan.train(tiny_config(epochs=1), tiny_data(images), progress=False)
     checkpointer = Checkpointer("smoke", "dcgan", tiny_config(epochs=1))
     saved = (checkpointer.directory / "state-0001.npz").read_bytes()
 
-    poisoned = dcgan.prepare_images(tiny_config(), images).copy()
+    poisoned = dcgan.gan_images(tiny_config(), images).copy()
     poisoned[::7] = np.nan  # a corrupt batch: D(x) and both losses become NaN
     with pytest.raises(NonFiniteLossError, match="epoch 2.*last good checkpoint"):
-        dcgan.train_dcgan(tiny_config(epochs=2), poisoned, progress=False)
+        dcgan.train(tiny_config(epochs=2), tiny_data(poisoned), progress=False)
     assert checkpointer.latest_epoch == 1
     assert (checkpointer.directory / "state-0001.npz").read_bytes() == saved
     assert not (checkpointer.directory / "state-0002.npz").exists()
@@ -211,14 +220,14 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root
 def test_absurd_learning_rate_is_caught(project_root):
     config = tiny_config(epochs=1, learning_rate=1e30)
     with pytest.raises(NonFiniteLossError, match="epoch 1"):
-        dcgan.train_dcgan(config, tiny_images(), progress=False)
+        dcgan.train(config, tiny_data(), progress=False)
     assert Checkpointer("smoke", "dcgan", config).latest_epoch == 0
 
 
 @pytest.mark.slow
 def test_exports_follow_the_results_contract(project_root):
     config = tiny_config(epochs=2, snapshot_epochs=(1, 2))
-    run = dcgan.train_dcgan(config, tiny_images(), progress=False)
+    run = dcgan.train(config, tiny_data(), progress=False)
     paths = dcgan.export_results(run)
     record = read_json(paths["json"])
     for key in ("config", "seed", "environment", "history", "epoch_seconds", "wall_time_seconds",
@@ -226,23 +235,25 @@ def test_exports_follow_the_results_contract(project_root):
         assert key in record, key
     assert set(record["history"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(len(v) == 2 for v in record["history"].values())
-    assert record["parameters"]["generator"] == run.generator.count_params()
+    assert record["parameters"]["generator"] == run.model.generator.count_params()
     with np.load(paths["samples"]) as saved:
         assert saved["images"].shape == (40, 28, 28) and saved["images"].dtype == np.uint8
     with np.load(paths["epoch_samples"]) as saved:
         assert saved["images"].shape == (2, 12, 28, 28) and saved["images"].dtype == np.uint8
         np.testing.assert_array_equal(saved["epochs"], [1, 2])
         np.testing.assert_array_equal(saved["images"][-1], run.snapshot(2, 12))
-    reloaded = dcgan.load_generator(config, paths["weights"])
+    reloaded = dcgan.load(config, paths["weights"]).generator
     z = dcgan.fixed_noise(config, 4, 123)
-    np.testing.assert_array_equal(reloaded(z).numpy(), run.generator(z, training=False).numpy())
+    np.testing.assert_array_equal(
+        reloaded(z).numpy(), run.model.generator(z, training=False).numpy()
+    )
 
 
 def test_prepare_images_rejects_bad_input():
     with pytest.raises(ValueError, match="expected"):
-        dcgan.prepare_images(tiny_config(), np.zeros((64, 32, 32), np.uint8))
+        dcgan.gan_images(tiny_config(), np.zeros((64, 32, 32), np.uint8))
     with pytest.raises(ValueError, match="exceeds"):
-        dcgan.prepare_images(tiny_config(train_size=128), tiny_images(64))
+        dcgan.gan_images(tiny_config(train_size=128), tiny_images(64))
 
 
 # --- distribution ----------------------------------------------------------------------------
@@ -259,13 +270,13 @@ DISTRIBUTED_SCRIPT = textwrap.dedent(
         cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
     )
     sys.path.insert(0, sys.argv[1])
-    from tests.test_dcgan import tiny_config, tiny_images
+    from tests.test_dcgan import tiny_config, tiny_data
     from helpers import dcgan
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    run = dcgan.train_dcgan(tiny_config(epochs=1), tiny_images(),
+    run = dcgan.train(tiny_config(epochs=1), tiny_data(),
                             strategy=strategy, progress=False)
-    kernel = run.generator.get_layer("deconv1").kernel.value  # the tf MirroredVariable
+    kernel = run.model.generator.get_layer("deconv1").kernel.value  # the tf MirroredVariable
     replicas = strategy.experimental_local_results(kernel)
     copies = [v.numpy() for v in replicas]
     print(json.dumps({
@@ -307,3 +318,28 @@ def test_snapshot_epochs_spread_like_the_paper():
     assert dcgan.paper_snapshot_epochs(200) == (1, 55, 100, 200)
     assert dcgan.paper_snapshot_epochs(20) == (1, 6, 10, 20)
     assert dcgan.paper_snapshot_epochs(2) == (1, 1, 1, 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["truncate", "corrupt"])
+def test_damaged_latest_checkpoint_resumes_to_the_undamaged_numbers(
+    project_root, monkeypatch, damage
+):
+    """The user whose disk filled up: state-0002.npz truncated (or corrupt), state-0001 whole."""
+    config = tiny_config(epochs=2)
+    undamaged = dcgan.train(config, tiny_data(), progress=False)
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "damaged"))
+    dcgan.train(config, tiny_data(), progress=False)
+    latest = Checkpointer("smoke", "dcgan", config).directory / "state-0002.npz"
+    raw = bytearray(latest.read_bytes())
+    if damage == "truncate":
+        raw = raw[: len(raw) // 3]
+    else:
+        raw[len(raw) // 2 : len(raw) // 2 + 64] = bytes(64)
+    latest.write_bytes(bytes(raw))
+    with pytest.warns(RuntimeWarning, match="state-0002.npz is damaged"):
+        resumed = dcgan.train(config, tiny_data(), progress=False)
+    assert resumed.resumed_from == 1
+    assert resumed.history == undamaged.history  # the same final numbers, exactly
+    for a, b in zip(generator_weights(resumed), generator_weights(undamaged), strict=True):
+        np.testing.assert_array_equal(a, b)

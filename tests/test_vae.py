@@ -72,7 +72,7 @@ def trained(data, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ROOT_ENV, str(tmp_path_factory.mktemp("trained")))
         config = tiny_config(epochs=4, snapshot_epochs=(1, 4))
-        run = vae.train_vae(config, data, progress=False)
+        run = vae.train(config, data, progress=False)
         _, x_test = vae.prepare_images(config, data)
     return config, run, x_test
 
@@ -163,9 +163,9 @@ def test_training_lowers_the_loss(trained):
 @pytest.mark.slow
 def test_training_is_deterministic(data, project_root, monkeypatch):
     config = tiny_config(epochs=1, snapshot_epochs=(1,))
-    first = vae.train_vae(config, data, resume=False, progress=False)
+    first = vae.train(config, data, resume=False, progress=False)
     monkeypatch.setenv(ROOT_ENV, str(project_root / "again"))
-    second = vae.train_vae(config, data, resume=False, progress=False)
+    second = vae.train(config, data, resume=False, progress=False)
     assert first.history == second.history
     for a, b in zip(all_weights(first.model), all_weights(second.model), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -192,14 +192,14 @@ class InterruptAt(keras.callbacks.Callback):
 def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monkeypatch):
     config = tiny_config(epochs=3, snapshot_epochs=(1, 3))
     monkeypatch.setenv(ROOT_ENV, str(project_root / "straight"))
-    straight = vae.train_vae(config, data, progress=False)
+    straight = vae.train(config, data, progress=False)
 
     monkeypatch.setenv(ROOT_ENV, str(project_root / "interrupted"))
     InterruptAt.calls = 0
     with pytest.raises(KeyboardInterrupt):  # in the middle of epoch 2
-        vae.train_vae(config, data, callbacks=[InterruptAt(2, 3)], progress=False)
+        vae.train(config, data, callbacks=[InterruptAt(2, 3)], progress=False)
     assert Checkpointer("smoke", "vae", vae.training_fields(config)).latest_epoch == 1
-    resumed = vae.train_vae(config, data, progress=False)
+    resumed = vae.train(config, data, progress=False)
 
     assert resumed.resumed_from == 1
     assert resumed.history == straight.history  # exact, not approximately
@@ -210,15 +210,15 @@ def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monke
         np.testing.assert_array_equal(resumed.snapshots[epoch], straight.snapshots[epoch])
 
     # finished: a rerun only restores, also when only the scoring (IWAE k) changed
-    again = vae.train_vae(tiny_config(epochs=3, snapshot_epochs=(1, 3), iwae_k=7), data)
+    again = vae.train(tiny_config(epochs=3, snapshot_epochs=(1, 3), iwae_k=7), data)
     assert again.resumed_from == 3 and again.history == straight.history
     shorter = tiny_config(epochs=2, snapshot_epochs=(1,))
     with pytest.raises(RuntimeError, match="past epochs=2"):  # never silently use epoch 3
-        vae.train_vae(shorter, data, progress=False)
-    restarted = vae.train_vae(shorter, data, resume=False, progress=False)  # starts over
+        vae.train(shorter, data, progress=False)
+    restarted = vae.train(shorter, data, resume=False, progress=False)  # starts over
     assert restarted.history["loss"] == straight.history["loss"][:2]
     assert Checkpointer("smoke", "vae", vae.training_fields(shorter)).latest_epoch == 2
-    assert vae.train_vae(shorter, data, progress=False).resumed_from == 2
+    assert vae.train(shorter, data, progress=False).resumed_from == 2
 
 
 class PoisonAt(keras.callbacks.Callback):
@@ -244,7 +244,7 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(data):
     config = tiny_config(epochs=3, snapshot_epochs=(1,))
     PoisonAt.calls = 0
     with pytest.raises(NonFiniteLossError, match="epoch 2"):
-        vae.train_vae(config, data, callbacks=[PoisonAt(2)], progress=False)
+        vae.train(config, data, callbacks=[PoisonAt(2)], progress=False)
     checkpointer = Checkpointer("smoke", "vae", vae.training_fields(config))
     assert checkpointer.latest_epoch == 1
     model = vae.build_vae(config)
@@ -301,7 +301,7 @@ def test_latent_grid_covers_the_prior_evenly():
 def test_export_results_writes_the_contract(trained):
     config, run, x_test = trained
     metrics = {"test_elbo": -100.0, "iwae": {"k": 5, "log_px": -90.0, "n_images": 3}}
-    path = vae.export_results(config, run, x_test, np.arange(len(x_test)) % 10, metrics)
+    path = vae.export_results(run, evaluation=metrics)
     record = json.loads(path.read_text())
     for key in ("config", "seed", "environment", "history", "epoch_seconds", "wall_time_seconds"):
         assert key in record
@@ -312,9 +312,8 @@ def test_export_results_writes_the_contract(trained):
     assert samples.shape == (config.export_samples, 28, 28) and samples.dtype == np.uint8
     latent = np.load(folder / "vae_latent.npz")
     assert latent["means"].shape == (len(x_test), 2) and latent["means"].dtype == np.float32
-    assert len(latent["labels"]) == len(x_test)
-    model = vae.build_vae(config)
-    model.load_weights(folder / "vae.weights.h5")
+    np.testing.assert_array_equal(latent["labels"], run.data.y_test)
+    model = vae.load(config)
     for a, b in zip(all_weights(model)[:4], all_weights(run.model)[:4], strict=True):
         np.testing.assert_array_equal(a, b)
 

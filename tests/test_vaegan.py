@@ -12,6 +12,7 @@ from scipy.stats import norm
 
 from helpers import vaegan
 from helpers.config import ConfigError, make_config
+from helpers.data import Dataset
 from helpers.runs import Checkpointer, results_dir
 from helpers.training import NonFiniteLossError, seed_everything
 
@@ -201,8 +202,9 @@ class Interrupt(Exception):
 def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
     config = tiny_config()
     data = tiny_arrays(n_train=64, n_test=12)
+    dataset = Dataset("mnist", **data, source="synthetic")
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "straight"))
-    straight = vaegan.train_vaegan(config, data["x_train"], progress=False)
+    straight = vaegan.train(config, dataset, progress=False)
 
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "interrupted"))
 
@@ -211,8 +213,8 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        vaegan.train_vaegan(config, data["x_train"], progress=False, on_epoch_end=stop)
-    resumed = vaegan.train_vaegan(config, data["x_train"], progress=False)
+        vaegan.train(config, dataset, progress=False, on_epoch_end=stop)
+    resumed = vaegan.train(config, dataset, progress=False)
     assert resumed.resumed_from == 1 and straight.resumed_from == 0
     assert resumed.history == straight.history  # exactly, every key and epoch
     np.testing.assert_array_equal(resumed.epoch_samples, straight.epoch_samples)
@@ -220,7 +222,7 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
     # the exports of the resumed run: names, keys, shapes and dtypes of the brief
-    paths = vaegan.export_results(resumed, data["x_test"], data["y_test"])
+    paths = vaegan.export_results(resumed)
     folder = results_dir(config.profile)
     assert {p.name for p in paths.values()} == {
         "vaegan.json",
@@ -246,7 +248,7 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
         assert saved["means"].dtype == np.float32
         np.testing.assert_array_equal(saved["labels"], data["y_test"])
         means = saved["means"]
-    reloaded = vaegan.load_vaegan(config)
+    reloaded = vaegan.load(config)
     test_images = (data["x_test"].astype(np.float32) / 127.5 - 1.0)[..., None]
     np.testing.assert_allclose(reloaded.encode_means(test_images), means, rtol=1e-6, atol=1e-6)
 
@@ -256,8 +258,10 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_ro
     config = tiny_config()
     images = np.zeros((64, 28, 28, 1), np.float32)
     images[5, 3, 3, 0] = np.nan
+    data = tiny_arrays(n_train=64, n_test=4)
+    data["x_train"] = images
     with pytest.raises(NonFiniteLossError, match="epoch 1"):
-        vaegan.train_vaegan(config, images, progress=False)
+        vaegan.train(config, Dataset("mnist", **data, source="synthetic"), progress=False)
     assert Checkpointer(config.profile, "vaegan", config).latest_epoch == 0
 
 
@@ -267,3 +271,10 @@ def test_config_rejects_an_impossible_feature_layer_or_gamma():
     with pytest.raises(ConfigError, match="gamma"):
         make_config("vaegan", "smoke", gamma=-1.0)
     assert make_config("vaegan", "cpu").latent_dim == 2  # the paper's VAE comparison setting
+
+
+def test_part_refuses_an_unknown_name(model):
+    assert model.part("encoder") is model.encoder
+    assert model.part("discriminator") is model.discriminator
+    with pytest.raises(ValueError, match="unknown VAE-GAN part 'generator'.*encoder, decoder"):
+        model.part("generator")

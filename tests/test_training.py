@@ -1,0 +1,194 @@
+"""The shared training loop (helpers.training.train_loop) on a tiny NumPy "model": resume,
+damaged checkpoints, the NaN guard, checkpoints of another config or beyond the requested
+epochs, progress under CI. No TensorFlow needed: the loop only sees the Trainee protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers.config import make_config
+from helpers.runs import Checkpointer
+from helpers.training import EpochProgress, NonFiniteLossError, running_under_ci, train_loop
+
+
+class Variable:
+    """The part of a Keras/TF variable the checkpointer uses: numpy(), assign(), shape."""
+
+    def __init__(self, value):
+        self.value = np.asarray(value, np.float64)
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    def numpy(self):
+        return self.value.copy()
+
+    def assign(self, value):
+        self.value = np.asarray(value, np.float64).copy()
+
+
+class Toy:
+    """A 'model' whose epoch draws noise from (seed, epoch), like the real ones."""
+
+    name = "toy"
+    history_keys = ("loss", "weight_norm")
+    guarded_keys = ("loss",)
+    images_per_epoch = 8
+
+    def __init__(self, config, poison_epoch: int | None = None):
+        self.config = config
+        self.weights = Variable(np.ones(4))
+        self.momentum = Variable(np.zeros(4))
+        self.poison_epoch = poison_epoch
+
+    @property
+    def variables(self):
+        return {"weights": [self.weights], "optimizer": [self.momentum]}
+
+    def train_epoch(self, epoch):
+        noise = np.random.default_rng([self.config.seed, epoch]).standard_normal(4)
+        self.momentum.assign(0.5 * self.momentum.value + noise)
+        self.weights.assign(0.9 * self.weights.value + 0.1 * self.momentum.value)
+        loss = float(np.sum(self.weights.value**2))
+        if epoch == self.poison_epoch:
+            loss = float("nan")
+        return {"loss": loss, "weight_norm": float(np.linalg.norm(self.weights.value))}
+
+    def epoch_samples(self):
+        return np.full((3, 28, 28), int(abs(self.weights.value[0]) * 100) % 256, np.uint8)
+
+    def progress_metrics(self, metrics):
+        return {"loss": metrics["loss"]}
+
+
+def toy_config(**overrides):
+    values = dict(epochs=4, snapshot_epochs=(1, 4))
+    values.update(overrides)
+    return make_config("dcgan", "smoke", **values)  # any config: the loop reads common fields
+
+
+def train_toy(config, **kwargs):
+    return train_loop(Toy(config), progress=False, **kwargs)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def stop_at(stop_epoch):
+    def hook(epoch, metrics):
+        if epoch == stop_epoch:
+            raise Interrupt
+
+    return hook
+
+
+def test_interrupted_run_resumes_to_the_numbers_of_an_uninterrupted_one(project_root):
+    straight = train_toy(toy_config())
+    config = toy_config(seed=0, learning_rate=2e-3)  # same math, another checkpoint directory
+    with pytest.raises(Interrupt):
+        train_toy(config, on_epoch_end=stop_at(2))
+    resumed = train_toy(config)
+    assert resumed.resumed_from == 2 and straight.resumed_from == 0
+    assert resumed.history == straight.history
+    np.testing.assert_array_equal(resumed.epoch_samples, straight.epoch_samples)
+    assert len(resumed.epoch_seconds) == 4
+    assert (
+        sorted(resumed.snapshots) == [1, 4]
+        and resumed.final["loss"] == straight.history["loss"][-1]
+    )
+
+
+@pytest.mark.parametrize("damage", ["truncate", "corrupt", "state_json", "missing_npz"])
+def test_damaged_latest_checkpoint_falls_back_to_the_previous_one(project_root, damage):
+    straight = train_toy(toy_config())
+    config = toy_config(learning_rate=2e-3)
+    with pytest.raises(Interrupt):
+        train_toy(config, on_epoch_end=stop_at(3))
+    directory = Checkpointer("smoke", "toy", config).directory
+    latest = directory / "state-0003.npz"
+    if damage == "truncate":  # a full disk: the file ends early
+        latest.write_bytes(latest.read_bytes()[: len(latest.read_bytes()) // 2])
+    elif damage == "corrupt":  # flipped bytes in the middle of the compressed arrays
+        raw = bytearray(latest.read_bytes())
+        middle = len(raw) // 2
+        raw[middle : middle + 16] = bytes(16)
+        latest.write_bytes(bytes(raw))
+    elif damage == "state_json":
+        (directory / "state-0003.json").write_text('{"epoch": 3, "hist')
+    else:
+        latest.unlink()
+    with pytest.warns(RuntimeWarning, match="state-0003.*older checkpoint"):
+        resumed = train_toy(config)
+    assert resumed.resumed_from == 2  # the newest checkpoint that reads back whole
+    assert resumed.history == straight.history  # the same final numbers, exactly
+    np.testing.assert_array_equal(resumed.epoch_samples, straight.epoch_samples)
+
+
+def test_all_checkpoints_damaged_trains_from_scratch(project_root):
+    straight = train_toy(toy_config(epochs=2, snapshot_epochs=(1,)))
+    config = toy_config(epochs=2, snapshot_epochs=(1,), learning_rate=2e-3)
+    train_toy(config)
+    for path in Checkpointer("smoke", "toy", config).directory.glob("state-*.npz"):
+        path.write_bytes(b"not a zip file")
+    with pytest.warns(RuntimeWarning):
+        again = train_toy(config)
+    assert again.resumed_from == 0 and again.history == straight.history
+
+
+def test_a_checkpoint_of_another_architecture_is_refused_not_skipped(project_root):
+    config = toy_config(epochs=1, snapshot_epochs=(1,))
+    train_toy(config)
+
+    class Wider(Toy):
+        def __init__(self, config):
+            super().__init__(config)
+            self.weights = Variable(np.ones(5))
+
+    with pytest.raises(RuntimeError, match="architecture changed"):
+        train_loop(Wider(config), progress=False)
+
+
+def test_a_checkpoint_beyond_the_requested_epochs_is_refused(project_root):
+    train_toy(toy_config(epochs=3, snapshot_epochs=(1,)))
+    shorter = toy_config(epochs=2, snapshot_epochs=(1,))
+    with pytest.raises(RuntimeError, match="epoch 3, past epochs=2"):
+        train_toy(shorter)
+    restarted = train_toy(shorter, resume=False)  # starts over instead
+    assert restarted.resumed_from == 0 and len(restarted.history["loss"]) == 2
+
+
+def test_checkpoints_of_another_config_are_refused(project_root):
+    config = toy_config(epochs=1, snapshot_epochs=(1,))
+    checkpointer = Checkpointer("smoke", "toy", config)
+    other = toy_config(epochs=1, snapshot_epochs=(1,), seed=1)
+    # a hand-copied directory (or a hash collision): the saved config disagrees
+    (checkpointer.directory / "config.json").write_text(
+        (checkpointer.directory / "config.json").read_text().replace('"seed": 0', '"seed": 1')
+    )
+    with pytest.raises(RuntimeError, match=r"another config.*seed"):
+        Checkpointer("smoke", "toy", config)
+    assert Checkpointer("smoke", "toy", other).directory != checkpointer.directory
+
+
+def test_nan_loss_stops_before_the_bad_epoch_is_saved(project_root):
+    config = toy_config()
+    with pytest.raises(NonFiniteLossError, match="epoch 3"):
+        train_loop(Toy(config, poison_epoch=3), progress=False)
+    checkpointer = Checkpointer("smoke", "toy", config)
+    assert checkpointer.latest_epoch == 2
+    assert not (checkpointer.directory / "state-0003.npz").exists()
+
+
+def test_progress_is_quiet_under_ci(monkeypatch, capsys):
+    monkeypatch.setenv("CI", "true")
+    assert running_under_ci()
+    EpochProgress(2).update(1, {"loss": 1.0})
+    assert capsys.readouterr().err == ""
+    for value in ("", "0", "false"):
+        monkeypatch.setenv("CI", value)
+        assert not running_under_ci()
+    EpochProgress(2, label="toy").update(1, {"loss": 1.0})
+    assert "[toy] epoch 1/2" in capsys.readouterr().err
