@@ -84,11 +84,11 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class DCGANConfig(TrainConfig):
-    """DCGAN (Radford et al. 2015) as the paper trains it. Widths are the channel counts."""
+class AdversarialConfig(TrainConfig):
+    """Fields of the DCGAN's generator/discriminator pair and its Adam, shared (not copied) by
+    every model built from them: the DCGAN, and the VAE-GAN whose decoder is that generator."""
 
-    latent_dim: int = 100
-    # G: dense to 7x7x256 -> 7x7x128 -> 14x14x64 -> 28x28x1 (the last two layers upsample)
+    # G: dense to 7x7xw0 -> 7x7xw1 -> 14x14xw2 -> 28x28x1 (the last two layers upsample)
     generator_widths: tuple[int, ...] = (256, 128, 64)
     discriminator_widths: tuple[int, ...] = (64, 128)  # 28x28 -> 14x14x64 -> 7x7x128 -> logit
     kernel_size: int = 5
@@ -98,7 +98,6 @@ class DCGANConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_positive_int("latent_dim", self.latent_dim)
         _check_widths("generator_widths", self.generator_widths)
         if len(self.generator_widths) < 2:
             raise ConfigError(
@@ -110,6 +109,17 @@ class DCGANConfig(TrainConfig):
         _check_positive_int("epoch_samples", self.epoch_samples)
         if not 0 <= self.beta_1 < 1:
             raise ConfigError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
+
+
+@dataclass(frozen=True)
+class DCGANConfig(AdversarialConfig):
+    """DCGAN (Radford et al. 2015) as the paper trains it. Widths are the channel counts."""
+
+    latent_dim: int = 100
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_positive_int("latent_dim", self.latent_dim)
 
 
 @dataclass(frozen=True)
@@ -142,33 +152,18 @@ class VAEConfig(TrainConfig):
 
 
 @dataclass(frozen=True)
-class VAEGANConfig(TrainConfig):
+class VAEGANConfig(AdversarialConfig):
     """VAE-GAN (Larsen et al. 2015): VAE decoder = GAN generator, similarity in D's features."""
 
     latent_dim: int = 2  # 2 compares with the paper's VAE; larger (e.g. 16) for sharper samples
-    generator_widths: tuple[int, ...] = (256, 128, 64)  # the DCGAN generator = the decoder
-    discriminator_widths: tuple[int, ...] = (64, 128)  # the DCGAN discriminator
     encoder_widths: tuple[int, ...] = (64, 128)  # the VAE's conv encoder, 28 -> 14 -> 7
-    kernel_size: int = 5
-    beta_1: float = 0.5
-    leaky_slope: float = 0.2
     gamma: float = 1e-2  # weight of the feature reconstruction vs the GAN term in the decoder loss
     feature_layer: int = 2  # l: D's conv block (1-based) whose activations measure similarity
-    epoch_samples: int = 1000
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_positive_int("latent_dim", self.latent_dim)
-        _check_widths("generator_widths", self.generator_widths)
-        if len(self.generator_widths) < 2:
-            raise ConfigError(
-                "generator_widths needs at least two widths (7x7 projection, then 14x14), "
-                f"got {self.generator_widths!r}"
-            )
-        _check_widths("discriminator_widths", self.discriminator_widths)
         _check_widths("encoder_widths", self.encoder_widths)
-        _check_positive_int("kernel_size", self.kernel_size)
-        _check_positive_int("epoch_samples", self.epoch_samples)
         if not (isinstance(self.gamma, (int, float)) and self.gamma > 0):
             raise ConfigError(f"gamma must be a positive number, got {self.gamma!r}")
         _check_positive_int("feature_layer", self.feature_layer)
@@ -178,8 +173,6 @@ class VAEGANConfig(TrainConfig):
                 f"{len(self.discriminator_widths)} conv blocks; choose 1.."
                 f"{len(self.discriminator_widths)}"
             )
-        if not 0 <= self.beta_1 < 1:
-            raise ConfigError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
 
 
 @dataclass(frozen=True)
@@ -345,6 +338,7 @@ def _check_widths(name: str, value) -> None:
 
 
 __all__ = [
+    "AdversarialConfig",
     "ClassifierConfig",
     "ConfigError",
     "DATASETS",
