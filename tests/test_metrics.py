@@ -89,9 +89,16 @@ def test_inception_score_spans_one_to_ten():
     assert metrics.inception_score(undecided)[0] == pytest.approx(1.0, rel=1e-6)
 
 
-def test_precision_and_recall_of_a_set_against_itself_are_one():
-    x = np.random.default_rng(4).normal(size=(600, 10))
-    assert metrics.precision_recall(x, x) == (1.0, 1.0)
+def test_precision_and_recall_match_a_hand_computed_example():
+    """1-D, k = 1. Real 0..6: every ball has squared radius 1. Fake 0.5, 2.9, 10, 10.5: balls
+    of squared radius 2.4^2 = 5.76 (0.5 and 2.9) and 0.5^2 = 0.25 (10 and 10.5).
+    Precision: 0.5 and 2.9 lie in real balls, 10 and 10.5 do not -> 2/4. Recall: real 0..5 lie
+    within 2.4 of 0.5 or 2.9; 6 is 3.1 from 2.9 and 4 from 10 -> 6/7."""
+    real = np.arange(7, dtype=np.float64)[:, None]
+    fake = np.array([[0.5], [2.9], [10.0], [10.5]])
+    precision, recall = metrics.precision_recall(real, fake, k=1)
+    assert precision == pytest.approx(0.5) and recall == pytest.approx(6 / 7)
+    assert metrics.precision_recall(fake, real, k=1) == pytest.approx((6 / 7, 0.5))  # swapped
 
 
 def test_precision_recall_separate_quality_from_diversity():
