@@ -162,14 +162,14 @@ class TrainingRun:
         """Training throughput over all epochs (the first includes tracing the step)."""
         return self.images_per_epoch * len(self.epoch_seconds) / max(sum(self.epoch_seconds), 1e-9)
 
-    def snapshot(self, epoch: int, count: int | None = None) -> np.ndarray:
-        """uint8 [count, 28, 28]: the fixed-noise samples kept after `epoch` (1-based)."""
+    def snapshot(self, epoch: int, count: int = 100) -> np.ndarray:
+        """uint8 [count, 28, 28]: the first `count` fixed-noise samples kept after `epoch`."""
         return self.epoch_samples[epoch - 1, :count]
 
     @property
     def snapshots(self) -> dict[int, np.ndarray]:
-        """The config's snapshot epochs -> their fixed-noise samples, uint8 [n, 28, 28]."""
-        return {epoch: self.snapshot(epoch) for epoch in self.config.snapshot_epochs}
+        """The config's snapshot epochs -> all their fixed-noise samples, uint8 [n, 28, 28]."""
+        return {epoch: self.epoch_samples[epoch - 1] for epoch in self.config.snapshot_epochs}
 
     @property
     def final(self) -> dict[str, float]:
