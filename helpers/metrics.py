@@ -473,6 +473,14 @@ def pair_ambiguity(pairs_matrix: np.ndarray, a: int, b: int) -> float:
 # --- image statistics ----------------------------------------------------------------------
 
 
+def mean_and_standard_error(values) -> tuple[float, float]:
+    """(mean, standard error of the mean) of `values` [N]: std / sqrt(N), population std."""
+    values = np.asarray(values, np.float64)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"values must be a non-empty 1-D array, got shape {values.shape}")
+    return float(values.mean()), float(values.std() / np.sqrt(len(values)))
+
+
 def laplacian_variance(images: np.ndarray) -> np.ndarray:
     """Per-image variance of the 4-neighbour Laplacian of uint8 [N, 28, 28] images in [0, 1]
     scale (Pech-Pacheco et al. 2000, "Diatom autofocusing in brightfield microscopy"):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.runs import figures_dir
+from helpers.runs import atomic_write_bytes, figures_dir
 
 _FIGURE_NAME = re.compile(r"^\d{2}_[a-z0-9]+(_[a-z0-9-]+)*$")
 
@@ -23,9 +24,9 @@ def save_figure(fig, name: str, profile: str, dpi: int = 110):
             f"figure name {name!r} does not follow <NN>_<model>_<what>[_epoch-NNN], "
             "e.g. 03_gan_losses"
         )
-    path = figures_dir(profile) / f"{name}.png"
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    return path
+    buffer = io.BytesIO()  # rendered in memory, then written atomically: never half a PNG
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return atomic_write_bytes(figures_dir(profile) / f"{name}.png", buffer.getvalue())
 
 
 def sample_grid(images: np.ndarray, columns: int = 10, padding: int = 2) -> np.ndarray:
@@ -154,4 +155,31 @@ def architecture_figure(models: dict, title: str = ""):
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
+    return fig
+
+
+def principal_plane(codes: np.ndarray) -> tuple[np.ndarray, tuple[str, str]]:
+    """(points [N, 2], axis labels): 2-D codes themselves, else their first two principal
+    components (centred, by SVD)."""
+    codes = np.asarray(codes, np.float64)
+    if codes.ndim != 2 or codes.shape[1] < 2:
+        raise ValueError(f"codes must be [N, L] with L >= 2, got shape {codes.shape}")
+    if codes.shape[1] == 2:
+        return codes, ("$z_1$", "$z_2$")
+    centred = codes - codes.mean(axis=0)
+    components = np.linalg.svd(centred, full_matrices=False)[2][:2]
+    return centred @ components.T, ("PC 1", "PC 2")
+
+
+def latent_scatter(latents: dict[str, tuple[np.ndarray, np.ndarray]], title: str = ""):
+    """One scatter per model of its test-set posterior means coloured by digit; `latents` maps
+    a model name to (means [N, L], labels [N]); codes with L > 2 are shown on their first two
+    principal components. Returns the figure."""
+    fig, axes = plt.subplots(1, len(latents), figsize=(6 * len(latents), 5.2), squeeze=False)
+    scatter = None
+    for ax, (name, (means, labels)) in zip(axes[0], latents.items(), strict=True):
+        points, (xlabel, ylabel) = principal_plane(means)
+        scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=2, alpha=0.6)
+        ax.set(title=f"{name}: {title or 'test-set posterior means'}", xlabel=xlabel, ylabel=ylabel)
+    fig.colorbar(scatter, ax=axes[0].tolist(), ticks=range(10), label="digit")
     return fig

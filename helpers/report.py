@@ -32,7 +32,14 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.runs import ROOT_ENV, atomic_write_json, git_commit, project_root, run_dir
+from helpers.runs import (
+    ROOT_ENV,
+    atomic_write_bytes,
+    atomic_write_json,
+    git_commit,
+    project_root,
+    run_dir,
+)
 
 REPORT_NAME = "vae-vs-gan"
 REPORT_TITLE = "VAEs vs GANs: a reproduction"
@@ -179,14 +186,13 @@ def publish_run(profile: str) -> list[Path]:
         if not files:
             continue
         target.mkdir(parents=True, exist_ok=True)
+        for path in files:  # each file replaced atomically: never half a figure or JSON
+            atomic_write_bytes(target / path.name, path.read_bytes())
+            published.append(target / path.name)
         names = {path.name for path in files}
-        suffix = files[0].suffix
-        for stale in target.glob(f"*{suffix}"):
+        for stale in target.glob(f"*{files[0].suffix}"):  # only once the new ones are in
             if stale.name not in names:
                 stale.unlink()
-        for path in files:
-            shutil.copy2(path, target / path.name)
-            published.append(target / path.name)
     return published
 
 

@@ -1,0 +1,82 @@
+"""Figures: the naming rule, atomic saving, sample grids, loss curves, the latent scatter."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import plotting  # noqa: E402
+
+
+def test_save_figure_writes_a_png_atomically_and_checks_the_name(project_root, monkeypatch):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    path = plotting.save_figure(fig, "03_gan_losses", "smoke")
+    assert path == project_root / "runs" / "smoke" / "figures" / "03_gan_losses.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in path.parent.iterdir()] == ["03_gan_losses.png"]  # no temporaries
+    with pytest.raises(ValueError, match="does not follow"):
+        plotting.save_figure(fig, "GAN losses", "smoke")
+
+    def fail(*args, **kwargs):  # a crash while rendering must leave the old figure whole
+        raise RuntimeError("disk full")
+
+    before = path.read_bytes()
+    monkeypatch.setattr(fig, "savefig", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        plotting.save_figure(fig, "03_gan_losses", "smoke")
+    assert path.read_bytes() == before
+    plt.close(fig)
+
+
+def test_sample_grid_places_each_image_in_reading_order():
+    images = np.stack([np.full((2, 3), value, np.uint8) for value in (10, 20, 30)])
+    grid = plotting.sample_grid(images, columns=2, padding=1)
+    assert grid.shape == (2 * 2 + 1, 2 * 3 + 1)
+    assert (grid[:2, :3] == 10).all() and (grid[:2, 4:] == 20).all() and (grid[3:, :3] == 30).all()
+    assert (grid[2, :] == 30).all() and (grid[3:, 4:] == 30).all()  # padding and the gap: max
+
+
+def test_plot_curves_draws_one_line_per_key():
+    fig = plotting.plot_curves(
+        {"d_loss": [1.0, 0.5], "g_loss": [2.0, 1.0, 0.7]}, ["d_loss", "g_loss"], "losses"
+    )
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["d_loss", "g_loss"]
+    np.testing.assert_array_equal(lines[1].get_xdata(), [1, 2, 3])
+    with pytest.raises(KeyError):
+        plotting.plot_curves({"d_loss": [1.0]}, ["missing"], "losses")
+    plt.close("all")
+
+
+def test_principal_plane_keeps_2d_codes_and_projects_larger_ones():
+    codes = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]])
+    points, labels = plotting.principal_plane(codes)
+    np.testing.assert_array_equal(points, codes)
+    assert labels == ("$z_1$", "$z_2$")
+    rng = np.random.default_rng(0)
+    # 3-D codes spread along x (std 5) and y (std 2), nearly flat in z: the plane keeps x and y
+    wide = rng.normal(size=(500, 3)) * np.array([5.0, 2.0, 0.01])
+    points, labels = plotting.principal_plane(wide)
+    assert labels == ("PC 1", "PC 2") and points.shape == (500, 2)
+    np.testing.assert_allclose(points.std(axis=0), wide[:, :2].std(axis=0), rtol=0.05)
+    with pytest.raises(ValueError, match="L >= 2"):
+        plotting.principal_plane(np.zeros((4, 1)))
+
+
+def test_latent_scatter_draws_one_panel_per_model():
+    rng = np.random.default_rng(1)
+    latents = {
+        "VAE": (rng.normal(size=(50, 2)), np.arange(50) % 10),
+        "VAE-GAN": (rng.normal(size=(50, 16)), np.arange(50) % 10),
+    }
+    fig = plotting.latent_scatter(latents)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title().split(":")[0] for ax in panels] == ["VAE", "VAE-GAN"]
+    assert panels[1].get_xlabel() == "PC 1"
+    plt.close(fig)
