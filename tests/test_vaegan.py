@@ -255,14 +255,21 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
 
 @pytest.mark.slow
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root):
-    config = tiny_config()
-    images = np.zeros((64, 28, 28, 1), np.float32)
-    images[5, 3, 3, 0] = np.nan
     data = tiny_arrays(n_train=64, n_test=4)
-    data["x_train"] = images
-    with pytest.raises(NonFiniteLossError, match="epoch 1"):
-        vaegan.train(config, Dataset("mnist", **data, source="synthetic"), progress=False)
-    assert Checkpointer(config.profile, "vaegan", config).latest_epoch == 0
+    clean = Dataset("mnist", **data, source="synthetic")
+    vaegan.train(tiny_config(epochs=1, snapshot_epochs=(1,)), clean, progress=False)
+    checkpointer = Checkpointer("smoke", "vaegan", tiny_config())
+    assert checkpointer.latest_epoch == 1  # the same directory: epochs are not in the key
+    saved = (checkpointer.directory / "state-0001.npz").read_bytes()
+
+    poisoned = np.zeros((64, 28, 28, 1), np.float32)
+    poisoned[5, 3, 3, 0] = np.nan  # a corrupt image in epoch 2's batches
+    broken = Dataset("mnist", **{**data, "x_train": poisoned}, source="synthetic")
+    with pytest.raises(NonFiniteLossError, match="epoch 2.*last good checkpoint"):
+        vaegan.train(tiny_config(), broken, progress=False)
+    assert checkpointer.latest_epoch == 1
+    assert (checkpointer.directory / "state-0001.npz").read_bytes() == saved
+    assert not (checkpointer.directory / "state-0002.npz").exists()
 
 
 def test_config_rejects_an_impossible_feature_layer_or_gamma():
