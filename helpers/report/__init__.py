@@ -1,0 +1,140 @@
+"""The report: execute the notebooks in order, publish a real run, render one offline HTML + PDF.
+
+    python -m helpers.report --profile cpu notebooks/01_theory.ipynb notebooks/02_dcgan.ipynb ...
+    python -m helpers.report --profile smoke --no-execute notebooks/*.ipynb   # render only
+    python -m helpers.report --profile cpu --readme   # README's Results from results/cpu/
+
+1. Execute each notebook with papermill (`-p profile PROFILE`, kernel python3, cwd = the
+   notebook's folder) into runs/<profile>/notebooks/. The first failure stops the report with
+   the notebook's name and the failing cell; the executed notebook stays there to inspect.
+   Training resumes on a rerun because the notebooks checkpoint under runs/<profile>/.
+2. Publish (every profile but smoke): runs/<profile>/figures/*.png -> figures/ and
+   runs/<profile>/results/*.json -> results/<profile>/ (JSON only: samples and weights stay in
+   runs/), and README.md's "Results" section is rewritten from them. Smoke runs write
+   nothing outside runs/smoke/.
+3. Render the executed notebooks, merged in order, into one self-contained HTML (images
+   embedded, MathJax 3 inlined, table of contents, code folded, stderr dropped):
+   report/vae-vs-gan.html (smoke: runs/smoke/report/), then print it to PDF with headless
+   Chromium once MathJax has typeset every formula.
+
+The steps live in their own modules: `execution` (1), `publishing` (2), `rendering` (3), with
+what they share in `common`; this module runs them in order (`build_report`) and is the
+command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil  # noqa: F401  (tests patch report.shutil.which)
+import sys
+from pathlib import Path
+
+from helpers.report.common import (  # noqa: F401
+    REPORT_NAME,
+    SMOKE_PROFILE,
+    ReportError,
+    _duration,
+    _relative,
+    executed_dir,
+    report_dir,
+)
+from helpers.report.execution import execute_notebooks, kernel_environment  # noqa: F401
+from helpers.report.publishing import (  # noqa: F401
+    README_COLUMNS,
+    README_END,
+    README_FIGURES,
+    README_START,
+    publish_run,
+    readme_results,
+    update_readme,
+)
+from helpers.report.rendering import (  # noqa: F401
+    add_table_of_contents,
+    chromium_executable,
+    executed_commit,
+    executed_profile,
+    launch_chromium,
+    mathjax_source,
+    merge_notebooks,
+    notebook_timings,
+    open_report_page,
+    print_pdf,
+    render_html,
+)
+from helpers.runs import project_root
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def build_report(
+    notebooks: list[Path], profile: str, execute: bool = True, pdf: bool = True
+) -> dict[str, Path]:
+    """Steps 1-3 of the module docstring; returns the paths of the rendered files."""
+    missing = [str(path) for path in notebooks if not path.is_file()]
+    if missing:
+        raise ReportError(f"notebook(s) not found: {', '.join(missing)}")
+    if not notebooks:
+        raise ReportError("no notebooks given")
+    if not execute and profile != SMOKE_PROFILE:
+        smoke = [path.name for path in notebooks if executed_profile(path) == SMOKE_PROFILE]
+        if smoke:  # smoke outputs never go to report/
+            raise ReportError(
+                f"{', '.join(smoke)} carry smoke outputs: render them with --profile smoke "
+                f"(into runs/smoke/report/), or pass the notebooks under runs/{profile}/notebooks/"
+            )
+    if pdf:
+        chromium_executable()  # fail before hours of training, not after
+    if execute:
+        notebooks = execute_notebooks(notebooks, profile)
+        published = publish_run(profile)
+        if published:
+            print(
+                f"published {len(published)} files to figures/ and results/{profile}/",
+                file=sys.stderr,
+            )
+            if README_START in (project_root() / "README.md").read_text(encoding="utf-8"):
+                print(f"updated {_relative(update_readme(profile))}", file=sys.stderr)
+    out_dir = report_dir(profile)
+    outputs = {"html": render_html(notebooks, out_dir / f"{REPORT_NAME}.html", profile)}
+    print(f"wrote {_relative(outputs['html'])}", file=sys.stderr, flush=True)
+    if pdf:
+        outputs["pdf"] = print_pdf(outputs["html"], out_dir / f"{REPORT_NAME}.pdf")
+        print(f"wrote {_relative(outputs['pdf'])}", file=sys.stderr, flush=True)
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.report",
+        description="Execute the notebooks under a profile and render the report (HTML + PDF).",
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks, in reading order")
+    parser.add_argument("--profile", default="cpu", help="smoke | cpu | paper (default cpu)")
+    parser.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="render the given notebooks as they are (already executed); publish nothing",
+    )
+    parser.add_argument("--no-pdf", action="store_true", help="render the HTML only")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="only rewrite README.md's Results section from results/PROFILE/ (published run)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.readme:
+            print(f"updated {_relative(update_readme(args.profile))}", file=sys.stderr)
+            return 0
+        build_report(args.notebooks, args.profile, execute=not args.no_execute, pdf=not args.no_pdf)
+    except ReportError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"\nreport: interrupted. Run it again to continue: training resumes from the "
+            f"checkpoints under runs/{args.profile}/.",
+            file=sys.stderr,
+        )
+        return 130
+    return 0

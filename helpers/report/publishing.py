@@ -1,0 +1,169 @@
+"""Step 2 of the report: publish a real run (figures/, results/<profile>/) and rewrite the
+README's "Results" section from it. Every file is replaced atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from helpers.report.common import (
+    SMOKE_PROFILE,
+    ReportError,
+    _duration,
+    _relative,
+)
+from helpers.runs import (
+    atomic_write_bytes,
+    project_root,
+    run_dir,
+)
+
+# --- 2. publish -------------------------------------------------------------------------------
+
+
+def publish_run(profile: str) -> list[Path]:
+    """Copy a real run's figures (PNG) to figures/ and results (JSON) to results/<profile>/.
+
+    figures/ then mirrors the run: PNGs there that the run did not produce are removed (they
+    came from an earlier run). Smoke runs publish nothing. Returns the published files.
+    """
+    if profile == SMOKE_PROFILE:
+        return []
+    root = project_root()
+    published = []
+    sources = {
+        root / "figures": sorted((run_dir(profile) / "figures").glob("*.png")),
+        root / "results" / profile: sorted((run_dir(profile) / "results").glob("*.json")),
+    }
+    for target, files in sources.items():
+        if not files:
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        for path in files:  # each file replaced atomically: never half a figure or JSON
+            atomic_write_bytes(target / path.name, path.read_bytes())
+            published.append(target / path.name)
+        names = {path.name for path in files}
+        for stale in target.glob(f"*{files[0].suffix}"):  # only once the new ones are in
+            if stale.name not in names:
+                stale.unlink()
+    return published
+
+
+# --- 2b. the README's "Results" section -----------------------------------------------------
+
+README_START = "<!-- results:start (written by `python -m helpers.report --readme`) -->"
+README_END = "<!-- results:end -->"
+# Figures shown in the README, by name prefix (the run decides the epoch suffixes).
+README_FIGURES = (
+    ("07_gan_samples", "DCGAN samples after the last epoch (paper Figure 7)"),
+    ("11_vae_manifold", "the VAE's latent manifold (paper Figure 11)"),
+    ("18_comparison_samples", "real, DCGAN, VAE and VAE-GAN samples side by side (Figure 18)"),
+    ("20_comparison_fid_epochs", "FID per epoch and when to stop the GAN (Figure 20)"),
+)
+README_COLUMNS = [
+    ("fid", "FID ↓", ".2f"),
+    ("kid_1e3", "KID×10³ ↓", ".2f"),
+    ("inception_score", "IS ↑", ".2f"),
+    ("precision", "precision ↑", ".3f"),
+    ("recall", "recall ↑", ".3f"),
+    ("coverage", "coverage ↑", ".3f"),
+    ("classes_covered", "classes", "d"),
+    ("sharpness", "sharpness", ".4f"),
+    ("copy_share", "copies", ".1%"),
+]
+
+
+def readme_results(profile: str) -> str:
+    """The README's "Results" section, built only from results/<profile>/*.json and the figures
+    a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
+    from helpers.metrics import MODEL_LABELS, markdown_table
+    from helpers.runs import read_json
+
+    root = project_root()
+    folder = root / "results" / profile
+    needed = ["comparison.json", "report_timings.json", "vae.json"]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ReportError(
+            f"{', '.join(missing)} missing in {_relative(folder)}: run `make report "
+            f"PROFILE={profile}` first"
+        )
+    comparison = read_json(folder / "comparison.json")
+    timings = read_json(folder / "report_timings.json")
+    vae = read_json(folder / "vae.json")
+    commit = str(timings.get("git_commit") or "unknown")
+    started = str(timings.get("started_utc", ""))[:10] or "unknown date"
+    seconds = {name: entry["seconds"] for name, entry in timings.get("notebooks", {}).items()}
+    lines = [
+        f"Published run: profile `{profile}`, {started}, commit `{commit[:12]}`"
+        + (" (with uncommitted changes)" if commit.endswith("+dirty") else "")
+        + f", data set {comparison.get('dataset', '?')}. Wall time per notebook on the machine "
+        "that made it: "
+        + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in seconds.items())
+        + f" — {_duration(sum(seconds.values()))} in all.",
+        "",
+    ]
+    for prefix, text in README_FIGURES:
+        found = sorted((root / "figures").glob(f"{prefix}*.png"))
+        if found:
+            lines += [f"![{text}](figures/{found[-1].name})", f"*{text}.*", ""]
+    rows = {}
+    for name, row in comparison["rows"].items():
+        rows[MODEL_LABELS.get(name, name)] = dict(row, kid_1e3=1e3 * row["kid"])
+    lines += [
+        f"Metrics on {comparison['samples_per_row']:,} samples per row against "
+        f"{comparison['reference']}, in the features of a classifier with "
+        f"{comparison['classifier']['test_accuracy']:.2%} test accuracy "
+        "(`notebooks/04_comparison.ipynb` explains each column):",
+        "",
+        markdown_table(rows, README_COLUMNS),
+        "",
+    ]
+    for name, curve in comparison.get("fid_per_epoch", {}).items():
+        label, epochs = MODEL_LABELS.get(name, name), len(curve["epochs"])
+        if curve.get("plateaued", True):
+            lines.append(
+                f"* {label}: lowest FID after epoch {curve['best_epoch']} of {epochs}; the "
+                "remaining gain is within 2σ of the bootstrap noise after epoch "
+                f"{curve['within_noise_epoch']}."
+            )
+        else:
+            lines.append(
+                f"* {label}: the FID was still falling by more than 2σ of the bootstrap noise "
+                f"at the last of {epochs} epochs: more epochs would still pay."
+            )
+    elbo, iwae = vae.get("test_elbo"), vae.get("iwae")
+    if elbo and iwae:
+        lines.append(
+            f"* VAE test likelihood (nats per image): ELBO {elbo['nats_per_image']:.2f} on "
+            f"{elbo['n_images']:,} images; IWAE bound (k = {iwae['k']:,}) "
+            f"{iwae['log_px']:.2f} ± {iwae['standard_error']:.2f} on {iwae['n_images']:,} images."
+        )
+    costs = comparison.get("training_cost", {})
+    if costs:
+        lines.append(
+            "* Training: "
+            + "; ".join(
+                f"{MODEL_LABELS.get(name, name)} {cost['epochs']} epochs in "
+                f"{_duration(cost['wall_time_seconds'])} "
+                f"({cost['images_per_second']:,.0f} images/s)"
+                for name, cost in costs.items()
+            )
+            + "."
+        )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme(profile: str, readme: Path | None = None) -> Path:
+    """Replace the text between README_START and README_END in README.md by readme_results."""
+    readme = readme or project_root() / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ReportError(f"{_relative(readme)} has no {README_START!r} ... {README_END!r} block")
+    section = readme_results(profile)
+    updated = text[: start + len(README_START)] + "\n" + section + text[end:]
+    temporary = readme.with_name(f".{readme.name}.tmp")
+    temporary.write_text(updated, encoding="utf-8")
+    os.replace(temporary, readme)
+    return readme

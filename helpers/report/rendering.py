@@ -1,0 +1,327 @@
+"""Step 3 of the report: merge the executed notebooks into one offline HTML (MathJax inlined,
+table of contents, code folded) and print it to PDF with headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from helpers.report.common import (
+    _CAPTION,
+    _COLAB_CELL,
+    _DEPS_HINT,
+    _DROPPED_MIME,
+    _REMOVE_TAGS,
+    CAPTION_TAG,
+    REPORT_NAME,
+    REPORT_TITLE,
+    SMOKE_PROFILE,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    ReportError,
+    _duration,
+)
+from helpers.runs import (
+    git_commit,
+    run_dir,
+)
+
+# --- 3. render --------------------------------------------------------------------------------
+
+
+def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
+    """One notebook of all cells, in order, prepared for reading.
+
+    Dropped: the Colab cell, cells tagged remove_cell/report-remove, stderr streams (progress,
+    warnings) and widget views. Captions (markdown beginning **Figure N**) get the tag
+    `report-caption`; the first cell of every notebook after the first starts a new PDF page.
+    """
+    merged = nbformat.v4.new_notebook()
+    seen_ids: set[str] = set()
+    for position, path in enumerate(paths):
+        notebook = nbformat.read(path, as_version=4)
+        if position == 0:
+            merged.metadata = nbformat.from_dict(
+                {k: v for k, v in notebook.metadata.items() if k in ("kernelspec", "language_info")}
+            )
+        first = True
+        for cell in notebook.cells:
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            if tags & _REMOVE_TAGS:
+                continue
+            if cell.cell_type == "code" and _COLAB_CELL.match(cell.source):
+                continue
+            if cell.cell_type == "code":
+                cell.outputs = [_reading_output(o) for o in cell.outputs if _keep_output(o)]
+                cell.metadata["report_summary"] = _code_summary(cell.source, tags)
+            if cell.cell_type == "markdown" and _CAPTION.match(cell.source):
+                cell.metadata["tags"] = [*cell.metadata.get("tags", []), CAPTION_TAG]
+            if first and position > 0:
+                cell.metadata["report_classes"] = "report-notebook-start"
+            first = False
+            cell_id = cell.get("id") or f"cell-{len(merged.cells)}"
+            while cell_id in seen_ids:
+                cell_id = f"{cell_id}-{position}"
+            cell["id"] = cell_id
+            seen_ids.add(cell_id)
+            merged.cells.append(cell)
+    return merged
+
+
+def _code_summary(source: str, tags: set[str]) -> str:
+    """The fold's label: 'code', plus the cell's opening comment if it has one."""
+    if "injected-parameters" in tags:
+        return "code · parameters given to this run"
+    if "parameters" in tags:
+        return "code · parameters (defaults)"
+    for line in source.splitlines():
+        line = line.strip()
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if text and not text.startswith("NBVAL"):
+            return f"code · {text}"
+    return "code"
+
+
+def _keep_output(output) -> bool:
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return False
+    if output.get("output_type") in ("display_data", "execute_result"):
+        data = {k: v for k, v in output.get("data", {}).items() if k not in _DROPPED_MIME}
+        return bool(data)
+    return True
+
+
+def _reading_output(output):
+    if "data" in output:
+        for mime in _DROPPED_MIME:
+            output["data"].pop(mime, None)
+    return output
+
+
+def mathjax_source() -> str:
+    """MathJax 3 `tex-svg-full.js` (PyPI django-static-mathjax), safe to inline in <script>."""
+    import mathjax
+
+    path = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg-full.js"
+    if not path.is_file():
+        raise ReportError(f"MathJax not found at {path}: pip install django-static-mathjax")
+    source = path.read_text(encoding="utf-8")
+    # An inline script ends at the first "</script"; "<!--" can change how it is parsed.
+    return re.sub(r"</(script)", r"<\\/\1", source, flags=re.I).replace("<!--", "<\\!--")
+
+
+_PROFILE_LITERAL = re.compile(r"""^profile\s*=\s*["']([\w-]+)["']""", re.M)
+
+
+def executed_profile(path: Path) -> str | None:
+    """The profile a notebook's outputs come from: papermill's injected parameter, else the
+    literal in its `parameters` cell (the committed default), else None."""
+    notebook = nbformat.read(path, as_version=4)
+    injected = notebook.metadata.get("papermill", {}).get("parameters", {})
+    if injected.get("profile"):
+        return str(injected["profile"])
+    for cell in notebook.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            found = _PROFILE_LITERAL.search(cell.source)
+            return found.group(1) if found else None
+    return None
+
+
+def notebook_timings(paths: list[Path]) -> list[str]:
+    """'01_theory 12 s' for each executed notebook that papermill timed (its metadata)."""
+    parts = []
+    for path in paths:
+        meta = nbformat.read(path, as_version=4).metadata.get("papermill", {})
+        if meta.get("duration") is not None:
+            parts.append(f"{path.stem} {_duration(float(meta['duration']))}")
+    return parts
+
+
+def executed_commit(profile: str) -> str | None:
+    """The commit the notebooks of the last `make report PROFILE=profile` ran at (from its
+    report_timings.json), or None for smoke and when there is no such run."""
+    timings = run_dir(profile) / "results" / "report_timings.json"
+    if profile == SMOKE_PROFILE or not timings.is_file():
+        return None
+    from helpers.runs import read_json
+
+    return read_json(timings).get("git_commit")
+
+
+def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
+    """Render the notebooks (merged in order) into one self-contained HTML file."""
+    from nbconvert import HTMLExporter
+
+    notebook = merge_notebooks(paths)
+    commit = executed_commit(profile) or git_commit() or "unknown"
+    profiles = sorted({executed_profile(path) or profile for path in paths})
+    meta = [
+        f"Notebooks executed under profile “{' / '.join(profiles)}”: "
+        + ", ".join(path.stem for path in paths)
+        + ".",
+        f"Rendered {_dt.date.today().isoformat()}, code at commit {commit[:12]}"
+        + (" (uncommitted changes)" if commit.endswith("+dirty") else "")
+        + ".",
+    ]
+    timings = notebook_timings(paths)
+    if timings:
+        meta.append("Execution time: " + " · ".join(timings) + ".")
+    meta.append(f"Rerun: make report PROFILE={profiles[0]} (Makefile in the repository).")
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        embed_images=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        theme="light",
+    )
+    resources = {
+        "metadata": {"name": REPORT_NAME, "path": str(paths[0].resolve().parent)},
+        "report": {"title": REPORT_TITLE, "meta": meta, "mathjax_source": mathjax_source()},
+    }
+    notebook.metadata["title"] = REPORT_TITLE
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    body = add_table_of_contents(body)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = html_path.with_name(f".{html_path.name}.tmp")
+    temporary.write_text(body, encoding="utf-8")
+    os.replace(temporary, html_path)
+    return html_path
+
+
+# nbconvert's markdown headings: <h2 id="Text">Text<a class="anchor-link" href="#Text">¶</a></h2>
+_HEADING = re.compile(
+    r'<h([1-6])\s+id="([^"]*)"\s*>(.*?)<a\b[^>]*class="anchor-link"[^>]*>(?:&#182;|¶)</a>\s*</h\1>',
+    re.S,
+)
+_TOC_PLACEHOLDER = re.compile(r'<nav\b[^>]*class="report-toc"[^>]*>\s*</nav>')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def add_table_of_contents(body: str, levels: int = 2) -> str:
+    """Give headings unique, plain ids and fill the template's empty <nav class="report-toc">
+    with links to the headings of levels 1..2."""
+    used: set[str] = set()
+    entries = []
+
+    def rename(match: re.Match) -> str:
+        level, inner = int(match.group(1)), match.group(3)
+        text = html.unescape(_TAG.sub("", inner))
+        slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+        anchor, count = slug, 1
+        while anchor in used:
+            count += 1
+            anchor = f"{slug}-{count}"
+        used.add(anchor)
+        if level <= levels:
+            entries.append((level, anchor, re.sub(r"</?a\b[^>]*>", "", inner).strip()))
+        return (
+            f'<h{level} id="{anchor}">{inner}<a class="anchor-link" href="#{anchor}">&#182;</a>'
+            f"</h{level}>"
+        )
+
+    body = _HEADING.sub(rename, body)
+    if not entries:
+        return _TOC_PLACEHOLDER.sub("", body, count=1)
+    top = min(level for level, _, _ in entries)
+    lines = ['<nav class="report-toc" id="contents">', "<h2>Contents</h2>", "<ol>"]
+    open_sub = False
+    for level, anchor, label in entries:
+        link = f'<a href="#{anchor}">{label}</a>'
+        if level == top:
+            if open_sub:
+                lines.append("</ol></li>")
+                open_sub = False
+            elif len(lines) > 3:
+                lines.append("</li>")
+            lines.append(f'<li class="toc-level-1">{link}')
+        else:
+            if len(lines) == 3:  # a subsection before any top-level heading
+                lines.append('<li class="toc-level-1">')
+            if not open_sub:
+                lines.append("<ol>")
+                open_sub = True
+            lines.append(f'<li class="toc-level-2">{link}</li>')
+    lines.append("</ol></li>" if open_sub else "</li>")
+    lines += ["</ol>", "</nav>"]
+    toc = "\n".join(lines)
+    return _TOC_PLACEHOLDER.sub(lambda _: toc, body, count=1)
+
+
+def chromium_executable() -> str:
+    """Path of Debian's `chromium` (or Google's chrome); ReportError saying how to install."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError(f"headless Chromium not found on PATH: {_DEPS_HINT}")
+
+
+def launch_chromium(playwright):
+    """Headless Chromium (the system's, not a Playwright download) through Playwright."""
+    return playwright.chromium.launch(
+        executable_path=chromium_executable(),
+        args=["--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    )
+
+
+def open_report_page(browser, html_path: Path, timeout_seconds: float = 180):
+    """A page of `browser` with the report loaded offline and its math typeset.
+
+    The network is off (offline context, every non-file request aborted); the page's
+    `blocked_requests` attribute lists what it tried to fetch, `errors` its script errors.
+    Close it with `page.context.close()`.
+    """
+    context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.blocked_requests = []
+    page.errors = []
+
+    def block(route):
+        page.blocked_requests.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(?!(file|data|blob|about):)"), block)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(html_path.resolve().as_uri(), wait_until="load")
+    page.wait_for_selector(
+        "html[data-mathjax=typeset]", state="attached", timeout=timeout_seconds * 1000
+    )
+    return page
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> Path:
+    """Print the HTML to an A4 PDF with headless Chromium after MathJax has typeset it."""
+    from playwright.sync_api import sync_playwright
+
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = open_report_page(browser, html_path)
+            page.emulate_media(media="print")
+            page.pdf(
+                path=str(temporary),
+                format="A4",
+                print_background=True,
+                margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=(
+                    '<div style="font-size:8px;width:100%;text-align:center;color:#777;">'
+                    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+                ),
+            )
+        finally:
+            browser.close()
+    os.replace(temporary, pdf_path)
+    return pdf_path
