@@ -1,0 +1,145 @@
+"""Results on disk and how they read: a model's results files (JSON, samples, per-epoch
+samples) as the comparison notebook reads them, sample-file checks, training cost, and the
+Markdown tables the notebooks and the README print. NumPy only: no model is built here."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SHAPE = (28, 28)
+
+
+# --- reading the results of the other notebooks --------------------------------------------
+
+RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "05_vaegan"}
+MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
+
+
+class MissingResultError(FileNotFoundError):
+    """A model's results are not in runs/<profile>/results/: the message names the notebook."""
+
+
+def read_model_results(profile: str, model: str) -> dict:
+    """A model's results under `profile`: `record` (its JSON), `samples` uint8 [N, 28, 28],
+    and, when the model wrote them, `epoch_images` uint8 [E, n, 28, 28] with `epochs` int [E].
+
+    Raises MissingResultError naming the notebook that writes them when a file is missing,
+    SampleFileError when a samples file is unreadable.
+    """
+    from helpers.runs import read_json, results_dir
+
+    folder = results_dir(profile)
+    needed = [folder / f"{model}.json", folder / f"{model}_samples.npz"]
+    missing = [path.name for path in needed if not path.is_file()]
+    if missing:
+        notebook = RESULT_NOTEBOOKS.get(model, model)
+        raise MissingResultError(
+            f"{', '.join(missing)} missing in {folder}: run notebooks/{notebook}.ipynb with "
+            f'profile = "{profile}" first (`make report PROFILE={profile}` runs every notebook '
+            "in order)"
+        )
+    result = {"record": read_json(needed[0]), "samples": read_samples(needed[1])}
+    epoch_file = folder / f"{model}_epoch_samples.npz"
+    if epoch_file.is_file():
+        with np.load(epoch_file, allow_pickle=False) as saved:
+            result["epoch_images"] = np.asarray(saved["images"])
+            result["epochs"] = np.asarray(saved["epochs"]).astype(int)
+    return result
+
+
+def training_cost(record: dict) -> dict:
+    """Epochs, wall time, seconds per epoch, images per second and total parameters of a
+    results record (parameters may be a dict of part -> count: its "total" when it has one,
+    else the sum of the parts)."""
+    epoch_seconds = list(record.get("epoch_seconds", []))
+    parameters = record.get("parameters", 0)
+    if isinstance(parameters, dict):
+        parts = {part: int(count) for part, count in parameters.items() if part != "total"}
+        parameters = parameters.get("total", sum(parts.values()))
+    return {
+        "epochs": len(epoch_seconds),
+        "wall_time_seconds": float(record.get("wall_time_seconds", sum(epoch_seconds))),
+        "seconds_per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else float("nan"),
+        "images_per_second": float(record.get("images_per_second", float("nan"))),
+        "parameters": int(parameters),
+    }
+
+
+def markdown_table(rows: dict[str, dict], columns: list[tuple[str, str, str]]) -> str:
+    """A Markdown table: one row per entry of `rows` (label -> values), one column per
+    (key, header, format spec); a missing value shows as "–"."""
+    lines = [
+        "| | " + " | ".join(header for _, header, _ in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for label, values in rows.items():
+        cells = [
+            format(values[key], spec) if values.get(key) is not None else "–"
+            for key, _, spec in columns
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --- input checks --------------------------------------------------------------------------
+
+
+class SampleFileError(ValueError):
+    """A samples file that is missing, unreadable, or does not hold uint8 28×28 images."""
+
+
+def check_images(images, name: str = "images") -> np.ndarray:
+    """uint8 [N, 28, 28] (a trailing channel of 1 is dropped), or ValueError saying what's wrong."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name} must have shape [N, 28, 28], got {images.shape}")
+    if images.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must be uint8 pixels 0..255, got dtype {images.dtype}; convert model "
+            "outputs with helpers.data.to_uint8_images(x, value_range)"
+        )
+    return images
+
+
+def read_samples(path: str | os.PathLike) -> np.ndarray:
+    """uint8 [N, 28, 28] images from an `.npz`: its `images` array, or its only array."""
+    path = Path(path)
+    if not path.is_file():
+        raise SampleFileError(f"{path}: no such file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise SampleFileError(f"{path}: a single .npy array, not an .npz archive")
+        with loaded as npz:
+            names = list(npz.files)
+            if "images" in names:
+                images = npz["images"]
+            elif len(names) == 1:
+                images = npz[names[0]]
+            else:
+                raise SampleFileError(
+                    f"{path}: no array named 'images' and {len(names)} arrays {names}; "
+                    "save the samples as np.savez(path, images=samples)"
+                )
+    except SampleFileError:
+        raise
+    except ValueError as error:
+        raise SampleFileError(f"{path}: not a readable .npz of plain arrays ({error})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+        raise SampleFileError(
+            f"{path}: truncated or not an .npz file ({type(error).__name__}: {error})"
+        ) from None
+    try:
+        images = check_images(images, f"{path}: the samples")
+    except ValueError as error:
+        raise SampleFileError(str(error)) from None
+    if len(images) <= 3:
+        raise SampleFileError(f"{path}: holds {len(images)} images; need more than 3 to score")
+    return images

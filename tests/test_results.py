@@ -1,0 +1,61 @@
+"""Results on disk: a model's results files, sample files, training cost, Markdown tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import results
+from helpers.runs import atomic_write_json, atomic_write_npz, results_dir
+
+
+def test_read_model_results_names_the_notebook_and_reads_what_is_there(project_root):
+    with pytest.raises(results.MissingResultError, match="notebooks/03_vae.ipynb"):
+        results.read_model_results("smoke", "vae")
+    folder = results_dir("smoke")
+    images = np.arange(5 * 28 * 28, dtype=np.uint32).reshape(5, 28, 28).astype(np.uint8)
+    atomic_write_json(folder / "dcgan.json", {"history": {"d_loss": [1.0]}})
+    atomic_write_npz(folder / "dcgan_samples.npz", images=images)
+    atomic_write_npz(
+        folder / "dcgan_epoch_samples.npz", images=images[None, :4], epochs=np.int32([1])
+    )
+    read = results.read_model_results("smoke", "dcgan")
+    assert read["record"]["history"]["d_loss"] == [1.0]
+    np.testing.assert_array_equal(read["samples"], images)
+    assert read["epoch_images"].shape == (1, 4, 28, 28) and read["epochs"].tolist() == [1]
+
+
+def test_read_samples_refuses_bad_files(tmp_path):
+    truncated = tmp_path / "cut.npz"
+    atomic_write_npz(truncated, images=np.zeros((10, 28, 28), np.uint8))
+    truncated.write_bytes(truncated.read_bytes()[:50])
+    with pytest.raises(results.SampleFileError, match="truncated"):
+        results.read_samples(truncated)
+    floats = tmp_path / "floats.npz"
+    np.savez(floats, images=np.zeros((10, 28, 28), np.float32))
+    with pytest.raises(results.SampleFileError, match="uint8"):
+        results.read_samples(floats)
+    with pytest.raises(results.SampleFileError, match="no such file"):
+        results.read_samples(tmp_path / "missing.npz")
+
+
+def test_training_cost_totals_the_parts():
+    record = {"epoch_seconds": [2.0, 4.0], "images_per_second": 100.0,
+              "parameters": {"generator": 10, "discriminator": 5}}  # fmt: skip
+    cost = results.training_cost(record)
+    assert cost == {"epochs": 2, "wall_time_seconds": 6.0, "seconds_per_epoch": 3.0,
+                    "images_per_second": 100.0, "parameters": 15}  # fmt: skip
+    assert results.training_cost({"parameters": {"a": 1, "total": 7}})["parameters"] == 7
+
+
+def test_markdown_table_formats_and_marks_missing_values():
+    table = results.markdown_table(
+        {"DCGAN": {"fid": 12.345, "recall": None}, "VAE": {"fid": 3.0}},
+        [("fid", "FID", ".1f"), ("recall", "recall", ".2f")],
+    )
+    assert table.splitlines() == [
+        "| | FID | recall |",
+        "|---|---:|---:|",
+        "| DCGAN | 12.3 | – |",
+        "| VAE | 3.0 | – |",
+    ]
