@@ -343,3 +343,25 @@ def test_damaged_latest_checkpoint_resumes_to_the_undamaged_numbers(
     assert resumed.history == undamaged.history  # the same final numbers, exactly
     for a, b in zip(generator_weights(resumed), generator_weights(undamaged), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_mixed_float16_scales_the_loss_and_still_learns():
+    """float16 gradients underflow without loss scaling: the optimizer must scale (and unscale)."""
+    config = tiny_config(precision="mixed_float16")
+    model = dcgan.DCGAN(config)
+    assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.generator.get_layer("deconv1").compute_dtype == "float16"
+    real = dcgan.gan_images(config, tiny_images())[: config.batch_size]
+    noise = tf.random.stateless_normal([config.batch_size, config.latent_dim], seed=[3, 4])
+    batch = tf.data.Dataset.from_tensors((real, noise))
+    before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    losses = [model.run_steps(batch, 1)["d_loss"] for _ in range(8)]
+    assert all(np.isfinite(losses)), losses
+    moved = [
+        not np.array_equal(b, w.numpy())
+        for b, w in zip(before, model.generator.trainable_weights, strict=True)
+    ]
+    assert all(moved)  # every generator weight received an (unscaled, finite) update
+    assert float(model.d_optimizer.dynamic_scale) > 1.0  # the loss was scaled

@@ -62,3 +62,46 @@ def test_tensorflow_is_keras_3():
 
     assert int(keras.__version__.split(".")[0]) >= 3
     assert tuple(int(p) for p in tf.__version__.split(".")[:2]) >= (2, 16)
+
+
+MODEL_MODULES = {"dcgan", "vae", "vaegan"}
+
+
+def _helpers_imported_by(path: Path) -> set[str]:
+    """The helpers modules `path` imports (anywhere in the file, lazy imports included)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpers"):
+            parts = node.module.split(".")
+            if len(parts) > 1:
+                found.add(parts[1])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("helpers."))
+    return found
+
+
+def test_base_modules_never_import_a_model_module():
+    """Three layers: base (config, data, runs, training, metrics, ...) <- models <- notebooks."""
+    helpers = ROOT / "helpers"
+    for path in sorted(helpers.rglob("*.py")):
+        module = path.relative_to(helpers).parts[0].removesuffix(".py")
+        if module in MODEL_MODULES:
+            continue
+        upward = _helpers_imported_by(path) & MODEL_MODULES
+        assert not upward, f"{path.relative_to(ROOT)} imports model module(s) {sorted(upward)}"
+
+
+def test_every_model_module_exposes_the_same_api():
+    import importlib
+
+    for name in sorted(MODEL_MODULES):
+        module = importlib.import_module(f"helpers.{name}")
+        for function in ("train", "load", "export_results", "sample", "prepare_images"):
+            assert callable(getattr(module, function, None)), f"helpers.{name}.{function}"
+    for name in ("vae", "vaegan"):  # the models with an encoder
+        module = importlib.import_module(f"helpers.{name}")
+        assert callable(module.encode) and callable(module.decode), name
