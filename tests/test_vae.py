@@ -279,11 +279,16 @@ def test_iwae_converges_to_the_exact_log_likelihood():
     exact = vae.log_marginal_quadrature(model, images, points=1001)
     finer = vae.log_marginal_quadrature(model, images[:4], points=3001, span=20.0)
     np.testing.assert_allclose(exact[:4], finer, atol=1e-6)  # the quadrature has converged
-    gaps = [exact - vae.iwae_bound(model, images, k, seed=6, chunk=1000) for k in (1, 4000)]
-    # measured over init seeds: mean gap 0.15-0.23 nats at k = 1, below 0.003 at k = 4000
-    assert gaps[0].mean() > 0.1
-    assert abs(gaps[1].mean()) < 0.02
-    assert np.all(np.abs(gaps[1]) < 0.1)
+    # k = 1 on 40 noise seeds (one z each is a noisy estimate), k = 4000 on one
+    single = np.stack([exact - vae.iwae_bound(model, images, 1, seed=s) for s in range(6, 46)])
+    gaps = [single.ravel(), exact - vae.iwae_bound(model, images, 4000, seed=6, chunk=1000)]
+    errors = [gap.std() / np.sqrt(len(gap)) for gap in gaps]
+    # k = 1: the ELBO's gap is KL(q(z|x) || p(z|x)) >= 0, and > 0 for a q that is not exact
+    assert gaps[0].mean() > 3 * errors[0]
+    # the IWAE bound never exceeds log p(x) (beyond Monte Carlo error) and its gap shrinks as
+    # O(1/k) (Burda et al. 2016): at k = 4000 a small fraction of the k = 1 gap is left
+    assert gaps[1].mean() > -3 * errors[1]
+    assert gaps[1].mean() < gaps[0].mean() / 10
 
 
 # --- exports ---------------------------------------------------------------------------------
