@@ -34,6 +34,49 @@ class Check:
         return f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.detail}"
 
 
+class CheckLog:
+    """The checks of one notebook, in order: `record` prints and keeps them, `rng` gives each
+    check its own reproducible random stream (so the order of cells does not matter), and
+    `markdown_table` lists them for the closing summary."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.checks: list[Check] = []
+
+    def record(self, *new_checks: Check) -> None:
+        self.checks.extend(new_checks)
+        print("\n".join(str(check) for check in new_checks))
+
+    def rng(self, check_number: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, check_number])
+
+    @property
+    def passed(self) -> int:
+        return sum(check.passed for check in self.checks)
+
+    def markdown_table(self) -> list[str]:
+        """Markdown lines: one row per check (number, name, verdict and detail), escaped."""
+        lines = ["| # | check | result |", "|---|---|---|"]
+        for number, check in enumerate(self.checks, start=1):
+            verdict = "PASS" if check.passed else "**FAIL**"
+            lines.append(
+                f"| {number} | {markdown_escape(check.name)} | "
+                f"{verdict}: {markdown_escape(check.detail)} |"
+            )
+        return lines
+
+
+def markdown_escape(text: str) -> str:
+    """Escape what Markdown would read as a table border or emphasis (| and *)."""
+    return text.replace("|", r"\|").replace("*", r"\*")
+
+
+def latex_scientific(value: float) -> str:
+    """1.2e-05 -> LaTeX `1.2 \\times 10^{-5}` (one decimal)."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def format_rounded(value: float, decimals: int) -> str:
     """`value` with `decimals` decimals, never "-0.000": a quantity that is zero up to rounding
     prints the same on every machine (nbval compares these outputs)."""

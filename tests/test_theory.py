@@ -347,3 +347,18 @@ def test_bce_with_logits_is_finite_for_extreme_logits():
     logits = np.array([[-1000.0, 1000.0, 0.0]])
     x = np.array([[0.0, 1.0, 1.0]])
     assert theory.binary_cross_entropy_with_logits(x, logits)[0] == pytest.approx(math.log(2))
+
+
+def test_check_log_records_prints_and_tabulates(capsys):
+    log = theory.CheckLog(seed=3)
+    log.record(theory.Check("a | b", True, "x*y"), theory.Check("c", False, "off"))
+    assert capsys.readouterr().out == "PASS  a | b: x*y\nFAIL  c: off\n"
+    assert log.passed == 1 and len(log.checks) == 2
+    assert log.markdown_table()[2:] == [r"| 1 | a \| b | PASS: x\*y |", "| 2 | c | **FAIL**: off |"]
+    # one independent stream per check number, the same on every call
+    assert log.rng(1).random() == theory.CheckLog(seed=3).rng(1).random() != log.rng(2).random()
+
+
+def test_latex_scientific():
+    assert theory.latex_scientific(1.2e-05) == r"1.2 \times 10^{-5}"
+    assert theory.latex_scientific(360.0) == r"3.6 \times 10^{2}"
