@@ -1,0 +1,187 @@
+"""The report's verdicts follow the numbers: each rule flips when its measurement does."""
+
+import dataclasses
+
+import pytest
+
+from helpers import verdicts
+from helpers.verdicts import DOES_NOT_HOLD, HOLDS, NOT_MEASURED, PARTLY, Evidence
+
+
+def _row(**values):
+    base = {
+        "fid": 10.0,
+        "coverage": 0.5,
+        "classes_covered": 10,
+        "sharpness": 0.18,
+        "ambiguous_4_9": 0.01,
+        "ambiguous_1_7": 0.01,
+        "ambiguous_any": 0.1,
+    }
+    base.update(values)
+    return base
+
+
+def _evidence(**changes):
+    rows = {
+        "real": _row(fid=1.0, sharpness=0.18, ambiguous_4_9=0.002, ambiguous_1_7=0.001),
+        "dcgan": _row(fid=12.0, sharpness=0.18, ambiguous_4_9=0.01, ambiguous_1_7=0.005),
+        "vae": _row(fid=70.0, coverage=0.25, classes_covered=9, sharpness=0.03),
+        "vaegan": _row(fid=40.0, coverage=0.6, sharpness=0.17),
+    }
+    ev = Evidence(
+        rows=rows,
+        stopping={
+            "dcgan": {"epochs": list(range(1, 31)), "within_noise_epoch": 12, "plateaued": True}
+        },
+        cost={
+            "dcgan": {"seconds_per_epoch": 30.0, "wall_time_seconds": 600.0, "epochs": 20},
+            "vae": {"seconds_per_epoch": 5.0, "wall_time_seconds": 150.0, "epochs": 30},
+        },
+        latent_knn={"vae": 0.8},
+        reconstruction_accuracy={"vae": 0.7, "vaegan": 0.75},
+        vae_test_elbo=-135.0,
+        vae_iwae=-132.0,
+    )
+    return dataclasses.replace(ev, **changes)
+
+
+def _with_metric(ev, row, **values):
+    rows = {name: dict(metrics) for name, metrics in ev.rows.items()}
+    rows[row].update(values)
+    return dataclasses.replace(ev, rows=rows)
+
+
+def test_blur_verdict_follows_the_sharpness_ratio():
+    ev = _evidence()
+    assert verdicts.blur_verdict(ev).verdict == HOLDS
+    assert verdicts.blur_verdict(_with_metric(ev, "vae", sharpness=0.15)).verdict == PARTLY
+    assert verdicts.blur_verdict(_with_metric(ev, "vae", sharpness=0.2)).verdict == DOES_NOT_HOLD
+
+
+def test_lookalike_verdict_needs_both_pairs_and_says_who_hesitates_more_overall():
+    ev = _evidence()
+    vae_worse = _with_metric(ev, "vae", ambiguous_4_9=0.04, ambiguous_1_7=0.02, ambiguous_any=0.05)
+    verdict = verdicts.lookalike_verdict(vae_worse)
+    assert verdict.verdict == HOLDS
+    # the complete statement: the DCGAN hesitates more overall here, and the text says so
+    assert "the DCGAN hesitates more" in verdict.evidence
+    gan_worse = _with_metric(vae_worse, "dcgan", ambiguous_4_9=0.05, ambiguous_1_7=0.03)
+    assert verdicts.lookalike_verdict(gan_worse).verdict == PARTLY
+    below_real = _with_metric(ev, "vae", ambiguous_4_9=0.001, ambiguous_1_7=0.0)
+    assert verdicts.lookalike_verdict(below_real).verdict == DOES_NOT_HOLD
+
+
+def test_cost_verdict_compares_per_epoch_and_total_cost():
+    ev = _evidence()
+    assert verdicts.cost_verdict(ev).verdict == HOLDS
+    cheap_gan = dataclasses.replace(
+        ev,
+        cost={
+            "dcgan": {"seconds_per_epoch": 1.0, "wall_time_seconds": 10.0, "epochs": 10},
+            "vae": {"seconds_per_epoch": 5.0, "wall_time_seconds": 150.0, "epochs": 30},
+        },
+    )
+    assert verdicts.cost_verdict(cheap_gan).verdict == DOES_NOT_HOLD
+    assert verdicts.cost_verdict(dataclasses.replace(ev, cost={})).verdict == NOT_MEASURED
+
+
+def test_stopping_verdict_wants_the_rule_to_fire_a_third_before_the_end():
+    ev = _evidence()
+    assert verdicts.stopping_verdict(ev).verdict == DOES_NOT_HOLD
+    late = {"dcgan": {"epochs": list(range(1, 31)), "within_noise_epoch": 29, "plateaued": True}}
+    verdict = verdicts.stopping_verdict(dataclasses.replace(ev, stopping=late))
+    assert verdict.verdict == PARTLY
+    assert "29 of 30" in verdict.evidence
+
+
+def test_encoder_verdict_reads_the_latent_probe():
+    ev = _evidence()
+    assert verdicts.encoder_verdict(ev).verdict == HOLDS
+    assert verdicts.encoder_verdict(dataclasses.replace(ev, latent_knn={"vae": 0.15})).verdict == (
+        DOES_NOT_HOLD
+    )
+    assert verdicts.encoder_verdict(dataclasses.replace(ev, latent_knn={})).verdict == NOT_MEASURED
+
+
+def test_vaegan_verdict_lists_every_criterion_it_misses():
+    ev = _evidence()
+    assert verdicts.vaegan_verdict(ev).verdict == HOLDS
+    failed = _with_metric(ev, "vaegan", fid=160.0, coverage=0.02, classes_covered=6)
+    verdict = verdicts.vaegan_verdict(
+        dataclasses.replace(failed, reconstruction_accuracy={"vae": 0.7, "vaegan": 0.3})
+    )
+    assert verdict.verdict == PARTLY  # still sharp: one criterion of five met
+    assert "FID below the VAE's" in verdict.evidence and "all 10 classes" in verdict.evidence
+    blurry = _with_metric(failed, "vaegan", sharpness=0.03)
+    blurry = dataclasses.replace(blurry, reconstruction_accuracy={"vae": 0.7, "vaegan": 0.3})
+    assert verdicts.vaegan_verdict(blurry).verdict == DOES_NOT_HOLD
+
+
+def test_paper_verdicts_cover_every_claim_and_missing_data_is_not_measured():
+    empty = Evidence()
+    result = verdicts.paper_verdicts(empty)
+    assert len(result) == 6
+    assert all(v.verdict == NOT_MEASURED for v in result)
+    counts = verdicts.verdict_counts(verdicts.paper_verdicts(_evidence()))
+    assert sum(counts.values()) == 6 and set(counts) == set(verdicts.VERDICTS)
+
+
+def test_gather_evidence_reads_the_comparison_record():
+    comparison = {
+        "rows": {"vae": {"fid": 70.0}, "real": {"fid": 1.0}},
+        "fid_per_epoch": {"dcgan": {"epochs": [1, 2, 3], "within_noise_epoch": 2}},
+        "training_cost": {"vae": {"seconds_per_epoch": 5.0}},
+        "latent_knn_accuracy": {"vae": 0.81, "vaegan": None},
+        "reconstruction_label_accuracy": {"vae": 0.6},
+    }
+    records = {"vae": {"test_elbo": {"nats_per_image": -134.5}, "iwae": {"log_px": -132.4}}}
+    ev = verdicts.gather_evidence(comparison, records)
+    assert ev.metric("vae", "fid") == 70.0
+    assert ev.stopping["dcgan"]["within_noise_epoch"] == 2
+    assert ev.latent_knn == {"vae": 0.81}
+    assert ev.reconstruction_accuracy == {"vae": 0.6}
+    assert (ev.vae_test_elbo, ev.vae_iwae) == (-134.5, -132.4)
+
+
+def test_conclusions_markdown_numbers_each_claim_with_its_verdict():
+    text = verdicts.conclusions_markdown(verdicts.paper_verdicts(_evidence()))
+    for number in range(1, 7):
+        assert f"**{number}." in text
+    assert text.count("Rule:") == 6
+
+
+def test_unknown_verdict_and_unknown_citation_are_refused():
+    with pytest.raises(ValueError, match="unknown verdict"):
+        verdicts.Verdict("c", "maybe", "e", "s", "r")
+    with pytest.raises(KeyError, match="unknown reference"):
+        verdicts.cite("nobody2020")
+
+
+def test_bibliography_lists_every_reference_the_issue_names():
+    text = verdicts.bibliography_markdown()
+    for name in (
+        "Goodfellow", "Radford", "Kingma", "Larsen", "Heusel", "Bińkowski", "Salimans",
+        "Kynkäänniemi", "Naeem", "Burda", "Jalam",
+    ):  # fmt: skip
+        assert name in text
+    assert verdicts.cite("heusel2017", "binkowski2018") == (
+        "[Heusel et al. 2017; Bińkowski et al. 2018]"
+    )
+
+
+def test_settings_rows_put_the_paper_beside_the_run_and_mark_what_it_leaves_open():
+    run = {
+        "dcgan": {"learning_rate": 0.001, "batch_size": 100, "epochs": 20, "beta_1": 0.5,
+                  "generator_widths": [128, 64, 32], "train_size": None, "precision": "float32"},
+        "vae": {"learning_rate": 0.001, "batch_size": 100, "epochs": 30, "latent_dim": 2},
+    }  # fmt: skip
+    paper = {"dcgan": {"epochs": 200, "beta_1": 0.5, "generator_widths": [256, 128, 64]}}
+    rows = {(model, setting): rest for model, setting, *rest in verdicts.settings_rows(run, paper)}
+    assert rows[("DCGAN", "epochs")] == ["200", "200", "20"]
+    assert rows[("DCGAN", "Adam β₁")][0] == "not stated"
+    assert rows[("DCGAN", "generator widths")] == ["not stated", "(256, 128, 64)", "(128, 64, 32)"]
+    assert rows[("VAE", "latent dimension")][0] == "2"
+    assert not any(model == "VAE-GAN" for model, _ in rows)  # no record, no rows
+    table = verdicts.settings_markdown(run, paper)
+    assert table.splitlines()[0].count("|") == 6
