@@ -7,8 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= cpu
-# Reading order; 05 (VAE-GAN) runs before 04 because the comparison reads its results.
-NOTEBOOK_ORDER := 01_theory 02_dcgan 03_vae 05_vaegan 04_comparison
+# Reading order = file order = run order: the comparison (05) reads the results of 02-04.
+NOTEBOOK_ORDER := 01_theory 02_dcgan 03_vae 04_vaegan 05_comparison
 NOTEBOOKS := $(foreach n,$(NOTEBOOK_ORDER),$(wildcard notebooks/$(n).ipynb))
 LINT_PATHS := $(wildcard helpers tests notebooks benchmarks)
 

@@ -16,7 +16,7 @@ IMAGE_SHAPE = (28, 28)
 
 # --- reading the results of the other notebooks --------------------------------------------
 
-RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "05_vaegan"}
+RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "04_vaegan"}
 MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
 
 

@@ -436,7 +436,7 @@ def test_cli_prints_every_metric_as_json(tiny_classifier, mnist, tmp_path, monke
 def test_missing_results_name_the_notebook_to_run(project_root):
     with pytest.raises(metrics.MissingResultError, match="notebooks/02_dcgan.ipynb"):
         metrics.read_model_results("smoke", "dcgan")
-    with pytest.raises(metrics.MissingResultError, match="notebooks/05_vaegan.ipynb"):
+    with pytest.raises(metrics.MissingResultError, match="notebooks/04_vaegan.ipynb"):
         metrics.read_model_results("smoke", "vaegan")
 
 

@@ -24,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from helpers import report
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_ORDER = ["01_theory", "02_dcgan", "03_vae", "05_vaegan", "04_comparison"]
+NOTEBOOK_ORDER = ["01_theory", "02_dcgan", "03_vae", "04_vaegan", "05_comparison"]
 PAPER_FIGURES = range(1, 12)
 _INSTALL_HINT = "install them with `make report-deps` (Debian packages chromium, poppler-utils)"
 

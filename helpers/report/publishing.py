@@ -114,7 +114,7 @@ def readme_results(profile: str) -> str:
         f"Metrics on {comparison['samples_per_row']:,} samples per row against "
         f"{comparison['reference']}, in the features of a classifier with "
         f"{comparison['classifier']['test_accuracy']:.2%} test accuracy "
-        "(`notebooks/04_comparison.ipynb` explains each column):",
+        "(`notebooks/05_comparison.ipynb` explains each column):",
         "",
         markdown_table(rows, README_COLUMNS),
         "",
