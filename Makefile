@@ -16,6 +16,9 @@ LINT_PATHS := $(wildcard helpers tests notebooks benchmarks)
 export IPYTHONDIR := $(CURDIR)/.ipython
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
+# Notebooks whose parameters cell says `profile = None` read this: nbval and the tests run the
+# smoke profile; `make report` passes its PROFILE to papermill explicitly.
+export VAE_VS_GAN_PROFILE ?= smoke
 # Data: set VAE_VS_GAN_DATA yourself, or keep the shared folder beside the repository.
 ifeq ($(origin VAE_VS_GAN_DATA), undefined)
 ifneq ($(wildcard ../shared/data),)
@@ -23,7 +26,7 @@ export VAE_VS_GAN_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: venv lint format test unit nbval report report-deps report-check benchmark lock clean-smoke
+.PHONY: venv lint format test unit nbval report report-deps report-check benchmark lock clean-smoke colab-links
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +48,7 @@ format: venv
 unit: venv
 	$(BIN)/pytest tests
 
-# nbval re-executes each notebook with its committed parameters (profile = "smoke").
+# nbval re-executes each notebook with its committed parameters (profile = None, so smoke).
 nbval: venv
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest --nbval-lax $(NOTEBOOKS); \
 	else echo "nbval: no notebooks yet"; fi
@@ -84,6 +87,10 @@ lock:
 	.lock-venv/bin/pip install --quiet --upgrade pip && .lock-venv/bin/pip install --quiet ".[dev]"
 	.lock-venv/bin/pip freeze --exclude vae-vs-gan | grep -v '^-e' > constraints.txt
 	rm -rf .lock-venv
+
+# Rewrite the Colab cells' and README badges' repository URL from pyproject.toml [project.urls].
+colab-links: venv
+	$(BIN)/python -m helpers.colab --write
 
 clean-smoke:
 	rm -rf runs/smoke

@@ -13,9 +13,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 PROFILES = ("smoke", "cpu", "paper")
+# The profile a notebook runs under when its parameters cell says `profile = None` (opened in
+# Jupyter or Colab): this variable if set (the Makefile sets smoke for nbval and the tests),
+# else the paper's settings on a GPU and the cpu profile on a CPU.
+PROFILE_ENV = "VAE_VS_GAN_PROFILE"
 DATASETS = ("mnist", "fashion_mnist")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
@@ -311,6 +317,35 @@ def make_config(model: str, profile: str, **overrides) -> TrainConfig:
     return cls(**values)
 
 
+def resolve_profile(
+    profile: str | None,
+    environ: Mapping[str, str] | None = None,
+    gpu_available: Callable[[], bool] | None = None,
+) -> tuple[str, str]:
+    """(profile, why): `profile` itself when given, else $VAE_VS_GAN_PROFILE, else "paper" on
+    a GPU and "cpu" on a CPU. Raises ConfigError for an unknown name from either source."""
+    if profile is not None:
+        _check_choice("profile", profile, PROFILES)
+        return profile, "set in the parameters cell"
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(PROFILE_ENV, "").strip()
+    if chosen:
+        if chosen not in PROFILES:
+            raise ConfigError(
+                f"{PROFILE_ENV}={chosen!r} is not a profile; valid values: {', '.join(PROFILES)}"
+            )
+        return chosen, f"from ${PROFILE_ENV}"
+    if (gpu_available or _gpu_available)():
+        return "paper", "a GPU is present: the paper's settings"
+    return "cpu", "no GPU: the 2-core CPU profile"
+
+
+def _gpu_available() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def config_from_dict(model: str, values: dict) -> TrainConfig:
     """Rebuild a config saved with `to_dict()` (lists become tuples again)."""
     _check_choice("model", model, tuple(MODELS))
@@ -350,4 +385,5 @@ __all__ = [
     "VAEGANConfig",
     "config_from_dict",
     "make_config",
+    "resolve_profile",
 ]

@@ -64,3 +64,22 @@ def test_fingerprint_tracks_what_training_computes():
     # ... anything else is another run
     assert base.fingerprint() != make_config("dcgan", "smoke", seed=1).fingerprint()
     assert base.fingerprint() != make_config("dcgan", "smoke", learning_rate=2e-4).fingerprint()
+
+
+def test_resolve_profile_prefers_the_parameter_then_the_environment_then_the_device():
+    from helpers.config import PROFILE_ENV, resolve_profile
+
+    never = lambda: pytest.fail("the device must not be probed when a profile is chosen")  # noqa: E731
+    assert resolve_profile("paper", {PROFILE_ENV: "smoke"}, never)[0] == "paper"
+    assert resolve_profile(None, {PROFILE_ENV: "smoke"}, never)[0] == "smoke"
+    assert resolve_profile(None, {}, lambda: True)[0] == "paper"
+    assert resolve_profile(None, {PROFILE_ENV: ""}, lambda: False)[0] == "cpu"
+
+
+def test_resolve_profile_names_a_bad_environment_value():
+    from helpers.config import PROFILE_ENV, ConfigError, resolve_profile
+
+    with pytest.raises(ConfigError, match=f"{PROFILE_ENV}='fast'.*smoke, cpu, paper"):
+        resolve_profile(None, {PROFILE_ENV: "fast"}, lambda: False)
+    with pytest.raises(ConfigError, match="unknown profile 'gpu'"):
+        resolve_profile("gpu", {}, lambda: False)
