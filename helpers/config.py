@@ -23,7 +23,8 @@ PROFILES = ("smoke", "cpu", "paper")
 # else the paper's settings on a GPU and the cpu profile on a CPU.
 PROFILE_ENV = "VAE_VS_GAN_PROFILE"
 DATASETS = ("mnist", "fashion_mnist")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# "auto" resolves on creation to what is native here (helpers.precision.auto_precision)
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 
 
 class ConfigError(ValueError):
@@ -49,6 +50,10 @@ class TrainConfig:
         _check_choice("profile", self.profile, PROFILES)
         _check_choice("dataset", self.dataset, DATASETS)
         _check_choice("precision", self.precision, PRECISIONS)
+        if self.precision == "auto":  # the config records what is computed, never "auto"
+            from helpers.precision import auto_precision
+
+            object.__setattr__(self, "precision", auto_precision())
         _check_positive_int("epochs", self.epochs)
         _check_positive_int("batch_size", self.batch_size)
         _check_positive_int("export_samples", self.export_samples)
@@ -217,15 +222,18 @@ MODELS: dict[str, type[TrainConfig]] = {
 # paper = the paper's settings exactly (Adam 0.001, batch 100, 200 GAN / 50 VAE epochs).
 PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "dcgan": {
-        "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200)),
-        # cpu: float32 (benchmarks/bench_dcgan.py measured bfloat16 15x slower where emulated
-        # on AVX2, 1.02x faster on AVX512-BF16/AMX); G a quarter of the paper's widths so that
-        # 10 epochs of 60,000 images take 4-9 minutes on 2 cores (1,100-2,400 images/s)
+        "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200), precision="auto"),
+        # cpu: precision auto (bfloat16 where native: 1.5x float32 at the paper's widths on an
+        # AVX512-BF16 EPYC, 1.75x with AMX; float32 where it would be emulated, ~15x slower on
+        # AVX2); G half the paper's widths, D half: FID per epoch levels off after ~570,000
+        # images, so 24 epochs of 30,000 images (benchmarks/profile_dcgan_step.py, issue 12)
         "cpu": dict(
-            epochs=10,
-            generator_widths=(64, 32, 16),
+            epochs=24,
+            train_size=30000,
+            generator_widths=(128, 64, 32),
             discriminator_widths=(32, 64),
-            snapshot_epochs=(1, 3, 5, 10),
+            snapshot_epochs=(1, 6, 12, 24),
+            precision="auto",
         ),
         "smoke": dict(
             epochs=2,

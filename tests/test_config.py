@@ -16,7 +16,10 @@ def test_every_profile_is_valid(model, profile):
 def test_paper_profile_is_the_papers_settings():
     gan, vae = make_config("dcgan", "paper"), make_config("vae", "paper")
     assert (gan.epochs, gan.batch_size, gan.learning_rate) == (200, 100, 1e-3)
-    assert gan.precision == "float32" and gan.train_size is None
+    assert gan.train_size is None
+    from helpers.precision import auto_precision
+
+    assert gan.precision == auto_precision()  # "auto": what this machine computes natively
     assert gan.snapshot_epochs == (1, 55, 100, 200)
     assert (vae.epochs, vae.batch_size, vae.learning_rate, vae.latent_dim) == (50, 100, 1e-3, 2)
     assert vae.train_size is None
@@ -83,3 +86,13 @@ def test_resolve_profile_names_a_bad_environment_value():
         resolve_profile(None, {PROFILE_ENV: "fast"}, lambda: False)
     with pytest.raises(ConfigError, match="unknown profile 'gpu'"):
         resolve_profile("gpu", {}, lambda: False)
+
+
+def test_auto_precision_is_resolved_when_the_config_is_made(monkeypatch):
+    from helpers import precision
+
+    monkeypatch.setattr(precision, "auto_precision", lambda: "mixed_float16")
+    config = make_config("dcgan", "cpu")
+    assert config.precision == "mixed_float16"
+    assert config.to_dict()["precision"] == "mixed_float16"  # results never say "auto"
+    assert make_config("dcgan", "cpu", precision="float32").precision == "float32"
