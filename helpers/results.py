@@ -20,6 +20,24 @@ RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "04_vaegan"}
 MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
 
 
+PAPER_LATENT_DIM = 2  # the paper's VAE: its results keep the plain model name
+
+
+def result_name(model: str, latent_dim: int | None = None) -> str:
+    """The name of a model's results files: `vae`, `vaegan` at the paper's latent dimension,
+    `vae_z16`, `vaegan_z16` at another (so both latent sizes can be compared side by side)."""
+    if latent_dim is None or latent_dim == PAPER_LATENT_DIM or model == "dcgan":
+        return model
+    return f"{model}_z{latent_dim}"
+
+
+def model_label(name: str) -> str:
+    """'VAE', 'VAE-GAN (z=16)', ... for a result name."""
+    base, _, latent = name.partition("_z")
+    label = MODEL_LABELS.get(base, base)
+    return f"{label} (z={latent})" if latent else label
+
+
 class MissingResultError(FileNotFoundError):
     """A model's results are not in runs/<profile>/results/: the message names the notebook."""
 
@@ -37,7 +55,7 @@ def read_model_results(profile: str, model: str) -> dict:
     needed = [folder / f"{model}.json", folder / f"{model}_samples.npz"]
     missing = [path.name for path in needed if not path.is_file()]
     if missing:
-        notebook = RESULT_NOTEBOOKS.get(model, model)
+        notebook = RESULT_NOTEBOOKS.get(model.partition("_z")[0], model)
         raise MissingResultError(
             f"{', '.join(missing)} missing in {folder}: run notebooks/{notebook}.ipynb with "
             f'profile = "{profile}" first (`make report PROFILE={profile}` runs every notebook '

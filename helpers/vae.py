@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from helpers.config import VAEConfig
 from helpers.data import Dataset, binarize, make_batches, to_uint8_images
+from helpers.results import result_name
 from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
 from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
 
@@ -522,16 +523,17 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> Path:
     """
     config, model = run.config, run.model
     folder = results_dir(config.profile)
+    name = result_name("vae", config.latent_dim)  # vae, or vae_z16 at another latent size
     started = time.perf_counter()
     _, x_test = prepare_images(config, run.data)
     samples = sample(model, config.export_samples, config.seed)
-    atomic_write_npz(folder / "vae_samples.npz", images=samples)
+    atomic_write_npz(folder / f"{name}_samples.npz", images=samples)
     atomic_write_npz(
-        folder / "vae_latent.npz",
+        folder / f"{name}_latent.npz",
         means=encode(model, x_test),
         labels=np.asarray(run.data.y_test, dtype=np.uint8),
     )
-    save_weights(model, folder / "vae.weights.h5")
+    save_weights(model, folder / f"{name}.weights.h5")
     train_seconds = float(sum(run.epoch_seconds))
     payload = {
         "history": run.history,
@@ -545,13 +547,14 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> Path:
         **(evaluation or {}),
     }
     payload.setdefault("timings", {})["export_seconds"] = time.perf_counter() - started
-    return write_results(config.profile, "vae", payload, config)
+    return write_results(config.profile, name, payload, config)
 
 
 def load(config, path: str | os.PathLike | None = None) -> VAE:
     """The exported VAE of `config` (default: runs/<profile>/results/vae.weights.h5)."""
     model = build_vae(config)
-    model.load_weights(path or results_dir(config.profile) / "vae.weights.h5")
+    name = result_name("vae", config.latent_dim)
+    model.load_weights(path or results_dir(config.profile) / f"{name}.weights.h5")
     return model
 
 

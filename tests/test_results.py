@@ -59,3 +59,12 @@ def test_markdown_table_formats_and_marks_missing_values():
         "| DCGAN | 12.3 | – |",
         "| VAE | 3.0 | – |",
     ]
+
+
+def test_result_names_keep_the_papers_latent_plain_and_mark_another():
+    from helpers.results import model_label, result_name
+
+    assert result_name("vae", 2) == "vae" and result_name("vaegan", None) == "vaegan"
+    assert result_name("vae", 16) == "vae_z16" and result_name("vaegan", 16) == "vaegan_z16"
+    assert result_name("dcgan", 100) == "dcgan"  # the GAN's noise is not a latent code here
+    assert model_label("vaegan_z16") == "VAE-GAN (z=16)" and model_label("vae") == "VAE"
