@@ -46,8 +46,11 @@ from helpers.results import (  # noqa: F401
     SampleFileError,
     check_images,
     markdown_table,
+    model_label,
+    read_encoder_results,
     read_model_results,
     read_samples,
+    result_name,
     training_cost,
 )
 
@@ -534,6 +537,31 @@ def latent_knn_accuracy(codes: np.ndarray, labels: np.ndarray, k: int = 5) -> fl
     classes = int(labels.max()) + 1
     votes = np.array([np.bincount(row, minlength=classes).argmax() for row in nearest])
     return float((votes == labels[half:]).mean())
+
+
+def label_kept_share(predicted: np.ndarray, labels: np.ndarray) -> float:
+    """Share of reconstructions Dec(E[z|x]) whose predicted class is the label of x: how much
+    of the class an encoder's code keeps (1 = every digit comes back as itself)."""
+    predicted, labels = np.asarray(predicted).ravel(), np.asarray(labels).ravel()
+    if len(predicted) != len(labels) or not len(labels):
+        raise ValueError(f"need as many predictions as labels, got {len(predicted)}, {len(labels)}")
+    return float(np.mean(predicted == labels))
+
+
+def encoder_scores(classifier, latent: dict, reconstructions: dict, probe: int = 4000) -> dict:
+    """`latent_knn` (5-NN accuracy on the first `probe` test codes) and `label_kept` (share of
+    the exported reconstructions the classifier labels as their originals) for one model.
+
+    `latent` holds `means` [N, d] and `labels` [N]; `reconstructions` `images` uint8 [M, 28, 28]
+    and `labels` [M] (the files <name>_latent.npz and <name>_reconstructions.npz)."""
+    scored = slice(0, probe)
+    predicted = classifier.predict(reconstructions["images"])
+    return {
+        "latent_knn": latent_knn_accuracy(latent["means"][scored], latent["labels"][scored]),
+        "label_kept": label_kept_share(predicted, reconstructions["labels"]),
+        "latent_dim": int(np.asarray(latent["means"]).shape[1]),
+        "n_reconstructions": int(len(reconstructions["labels"])),
+    }
 
 
 def nearest_training_distance(

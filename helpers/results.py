@@ -38,6 +38,22 @@ def model_label(name: str) -> str:
     return f"{label} (z={latent})" if latent else label
 
 
+def read_encoder_results(profile: str, name: str) -> dict | None:
+    """`latent` (means, labels) and `reconstructions` (images, labels) of an encoder model's
+    exports (`<name>_latent.npz`, `<name>_reconstructions.npz`), or None when either is missing."""
+    from helpers.runs import results_dir
+
+    folder = results_dir(profile)
+    paths = {kind: folder / f"{name}_{kind}.npz" for kind in ("latent", "reconstructions")}
+    if not all(path.is_file() for path in paths.values()):
+        return None
+    out = {}
+    for kind, path in paths.items():
+        with np.load(path, allow_pickle=False) as saved:
+            out[kind] = {key: np.asarray(saved[key]) for key in saved.files}
+    return out
+
+
 class MissingResultError(FileNotFoundError):
     """A model's results are not in runs/<profile>/results/: the message names the notebook."""
 

@@ -38,6 +38,7 @@ IMAGE_SHAPE = (28, 28, 1)
 PIXELS = 28 * 28
 LOG_2PI = math.log(2.0 * math.pi)
 HISTORY_KEYS = ("loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl")
+RECONSTRUCTED_TEST_IMAGES = 1000  # exported as <name>_reconstructions.npz for the comparison
 EVALUATION_FIELDS = ("iwae_k", "iwae_test_size")  # change the scoring, not the training
 
 
@@ -517,7 +518,9 @@ def training_images_per_second(config, images: np.ndarray, steps: int = 30) -> f
 
 
 def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> Path:
-    """Write vae.json, vae_samples.npz, vae_latent.npz and vae.weights.h5 under results_dir.
+    """Write vae.json, vae_samples.npz, vae_latent.npz, vae_reconstructions.npz (decoder means
+    at E[z|x] of the first 1,000 test digits, with their labels) and vae.weights.h5 under
+    results_dir (`vae_z16...` at another latent size than the paper's).
 
     `evaluation` holds the evaluation numbers (test ELBO, IWAE record, their timings).
     """
@@ -528,10 +531,17 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> Path:
     _, x_test = prepare_images(config, run.data)
     samples = sample(model, config.export_samples, config.seed)
     atomic_write_npz(folder / f"{name}_samples.npz", images=samples)
+    means = encode(model, x_test)
     atomic_write_npz(
         folder / f"{name}_latent.npz",
-        means=encode(model, x_test),
+        means=means,
         labels=np.asarray(run.data.y_test, dtype=np.uint8),
+    )
+    shown = slice(0, RECONSTRUCTED_TEST_IMAGES)  # Dec(E[z|x]) of the first test digits
+    atomic_write_npz(
+        folder / f"{name}_reconstructions.npz",
+        images=decode_uint8(model, means[shown]),
+        labels=np.asarray(run.data.y_test[shown], dtype=np.uint8),
     )
     save_weights(model, folder / f"{name}.weights.h5")
     train_seconds = float(sum(run.epoch_seconds))

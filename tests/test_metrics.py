@@ -508,3 +508,29 @@ def test_mean_and_standard_error():
     assert mean == 4.0 and error == pytest.approx(np.sqrt(5.0) / 2.0)  # std sqrt(5), n = 4
     with pytest.raises(ValueError, match="non-empty 1-D"):
         metrics.mean_and_standard_error([])
+
+
+def test_label_kept_share_counts_reconstructions_classified_as_their_original():
+    assert metrics.label_kept_share(np.array([1, 2, 3, 4]), np.array([1, 2, 0, 0])) == 0.5
+    with pytest.raises(ValueError, match="as many predictions as labels"):
+        metrics.label_kept_share(np.array([1]), np.array([1, 2]))
+
+
+def test_encoder_scores_reads_codes_and_reconstructions():
+    class FixedClassifier:  # labels an image by its mean brightness decile
+        def predict(self, images):
+            return (np.asarray(images, np.float64).mean(axis=(1, 2)) / 25.6).astype(int)
+
+    rng = np.random.default_rng(0)
+    labels = np.tile(np.arange(10), 40)
+    codes = labels[:, None] * 10.0 + rng.normal(size=(400, 3))  # ten tight, far-apart clusters
+    images = np.repeat((labels * 25.6 + 12).astype(np.uint8)[:, None, None], 28, 1).repeat(28, 2)
+    wrong = labels.copy()
+    wrong[:100] = (wrong[:100] + 1) % 10  # a quarter of the reconstructions lose their class
+    scores = metrics.encoder_scores(
+        FixedClassifier(),
+        {"means": codes, "labels": labels},
+        {"images": images, "labels": wrong},
+    )
+    assert scores["latent_knn"] == 1.0 and scores["latent_dim"] == 3
+    assert scores["label_kept"] == 0.75 and scores["n_reconstructions"] == 400
