@@ -185,3 +185,13 @@ def test_settings_rows_put_the_paper_beside_the_run_and_mark_what_it_leaves_open
     assert not any(model == "VAE-GAN" for model, _ in rows)  # no record, no rows
     table = verdicts.settings_markdown(run, paper)
     assert table.splitlines()[0].count("|") == 6
+
+
+def test_the_vaegan_claim_is_judged_again_at_the_second_latent_size():
+    ev = _evidence()
+    assert len(verdicts.paper_verdicts(ev)) == 6
+    rows = {**ev.rows, "vae_z16": _row(fid=30.0, coverage=0.58), "vaegan_z16": _row(fid=90.0)}
+    result = verdicts.paper_verdicts(dataclasses.replace(ev, rows=rows))
+    assert len(result) == 7 and "latent dimension 16" in result[-1].claim
+    assert "FID VAE-GAN 90.0 vs VAE 30.0" in result[-1].evidence
+    assert result[-1].verdict != verdicts.HOLDS  # its FID is worse than the VAE's
