@@ -76,7 +76,7 @@ README_COLUMNS = [
 def readme_results(profile: str) -> str:
     """The README's "Results" section, built only from results/<profile>/*.json and the figures
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
-    from helpers.metrics import MODEL_LABELS, markdown_table
+    from helpers.metrics import markdown_table, model_label
     from helpers.runs import read_json
 
     root = project_root()
@@ -109,7 +109,7 @@ def readme_results(profile: str) -> str:
             lines += [f"![{text}](figures/{found[-1].name})", f"*{text}.*", ""]
     rows = {}
     for name, row in comparison["rows"].items():
-        rows[MODEL_LABELS.get(name, name)] = dict(row, kid_1e3=1e3 * row["kid"])
+        rows[model_label(name)] = dict(row, kid_1e3=1e3 * row["kid"])
     lines += [
         f"Metrics on {comparison['samples_per_row']:,} samples per row against "
         f"{comparison['reference']}, in the features of a classifier with "
@@ -120,7 +120,7 @@ def readme_results(profile: str) -> str:
         "",
     ]
     for name, curve in comparison.get("fid_per_epoch", {}).items():
-        label, epochs = MODEL_LABELS.get(name, name), len(curve["epochs"])
+        label, epochs = model_label(name), len(curve["epochs"])
         if curve.get("plateaued", True):
             lines.append(
                 f"* {label}: lowest FID after epoch {curve['best_epoch']} of {epochs}; the "
@@ -144,13 +144,17 @@ def readme_results(profile: str) -> str:
         lines.append(
             "* Training: "
             + "; ".join(
-                f"{MODEL_LABELS.get(name, name)} {cost['epochs']} epochs in "
+                f"{model_label(name)} {cost['epochs']} epochs in "
                 f"{_duration(cost['wall_time_seconds'])} "
                 f"({cost['images_per_second']:,.0f} images/s)"
                 for name, cost in costs.items()
             )
             + "."
         )
+    claims = comparison.get("verdicts", [])
+    if claims:
+        lines += ["", "The paper's claims as this run measured them (the conclusions):", ""]
+        lines += [f"* {claim['claim']} — **{claim['verdict']}**." for claim in claims]
     return "\n".join(lines).rstrip() + "\n"
 
 
