@@ -136,6 +136,21 @@ def _json_default(value):
 # --- environment record ----------------------------------------------------------------------
 
 
+def cpu_model(cpuinfo: str | None = None) -> str | None:
+    """The processor's model name from /proc/cpuinfo (None where there is none), e.g. "AMD EPYC":
+    timings and bfloat16 speed depend on it."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="ignore")
+        except OSError:
+            return None
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and value.strip():
+            return value.strip()
+    return None
+
+
 def environment_record(seed: int | None = None, precision: str | None = None) -> dict:
     """Versions, device, precision, seed and git commit: carried by every results file."""
     record = {
@@ -147,6 +162,7 @@ def environment_record(seed: int | None = None, precision: str | None = None) ->
         "git_commit": git_commit(),
         "time_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model(),
     }
     try:
         import keras

@@ -228,11 +228,12 @@ def lookalike_verdict(ev: Evidence) -> Verdict:
     above_gan = None not in gan and all(v > g for v, g in zip(vae, gan, strict=True))
     verdict = HOLDS if above_real and above_gan else PARTLY if above_real else DOES_NOT_HOLD
     overall = {row: ev.metric(row, "ambiguous_any") for row in ("vae", "dcgan", "real")}
-    more = "VAE" if (overall["vae"] or 0) > (overall["dcgan"] or 0) else "DCGAN"
+    gap = (overall["vae"] or 0) - (overall["dcgan"] or 0)
+    more = "VAE hesitates more" if gap > 0 else "DCGAN hesitates more" if gap < 0 else "two tie"
     evidence = (
         f"share of samples torn between 4 and 9: VAE {_pct(vae[0])}, DCGAN {_pct(gan[0])}, real "
         f"{_pct(real[0])}; between 1 and 7: VAE {_pct(vae[1])}, DCGAN {_pct(gan[1])}, real "
-        f"{_pct(real[1])}. Over all pairs the {more} hesitates more (VAE "
+        f"{_pct(real[1])}. Over all pairs the {more} (VAE "
         f"{_pct(overall['vae'])}, DCGAN {_pct(overall['dcgan'])}, real {_pct(overall['real'])})"
     )
     return Verdict(claim, verdict, evidence, shown, rule)
@@ -483,6 +484,8 @@ def settings_rows(
             paper_text = "not stated" if paper_value is None else _setting_text(name, paper_value)
             if name == "train_size" and paper_value is None:
                 paper_text = "60,000 (all, implied)"
+            if model == "vaegan":  # the paper names it as future work and trains none
+                paper_text = "— (future work)"
             rows.append(
                 (
                     MODEL_LABELS.get(model, model),
@@ -511,7 +514,7 @@ def hardware_rows(environment: dict, wall_times: dict[str, float]) -> list[tuple
     """(item, value) rows: device, CPU, cores, TensorFlow/Keras versions, wall time per model."""
     rows = [
         ("device", str(environment.get("device", "unknown"))),
-        ("CPU", str(environment.get("cpu_model", environment.get("platform", "unknown")))),
+        ("CPU", str(environment.get("cpu_model") or environment.get("platform", "unknown"))),
         ("cores", str(environment.get("cpu_count", "unknown"))),
         (
             "TensorFlow / Keras / NumPy",
@@ -519,8 +522,10 @@ def hardware_rows(environment: dict, wall_times: dict[str, float]) -> list[tuple
             f"{environment.get('numpy', '?')}",
         ),
     ]
+    from helpers.results import model_label
+
     for model, seconds in wall_times.items():
-        rows.append((f"{MODEL_LABELS.get(model, model)} training time", f"{seconds / 60:.1f} min"))
+        rows.append((f"{model_label(model)} training time", f"{seconds / 60:.1f} min"))
     return rows
 
 

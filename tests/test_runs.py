@@ -135,3 +135,11 @@ def test_git_commit_is_dirty_for_code_changes_not_for_published_outputs(project_
     assert runs.git_commit() == clean
     (project_root / "helpers" / "model.py").write_text("v2\n")  # code: the results may differ
     assert runs.git_commit() == clean + "+dirty"
+
+
+def test_cpu_model_reads_the_model_name_line():
+    from helpers.runs import cpu_model
+
+    text = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9B14\nflags\t: fpu\n"
+    assert cpu_model(text) == "AMD EPYC 9B14"
+    assert cpu_model("processor\t: 0\n") is None

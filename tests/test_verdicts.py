@@ -66,6 +66,8 @@ def test_lookalike_verdict_needs_both_pairs_and_says_who_hesitates_more_overall(
     assert verdict.verdict == HOLDS
     # the complete statement: the DCGAN hesitates more overall here, and the text says so
     assert "the DCGAN hesitates more" in verdict.evidence
+    tie = _with_metric(vae_worse, "vae", ambiguous_any=0.1)
+    assert "the two tie" in verdicts.lookalike_verdict(tie).evidence
     gan_worse = _with_metric(vae_worse, "dcgan", ambiguous_4_9=0.05, ambiguous_1_7=0.03)
     assert verdicts.lookalike_verdict(gan_worse).verdict == PARTLY
     below_real = _with_metric(ev, "vae", ambiguous_4_9=0.001, ambiguous_1_7=0.0)
