@@ -22,6 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import report
+from tests.pdf_checks import table_headers_in_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_ORDER = ["01_theory", "02_dcgan", "03_vae", "04_vaegan", "05_comparison"]
@@ -94,6 +95,16 @@ class PageView:
                     a => [a.getAttribute('href'),
                           !!document.getElementById(a.getAttribute('href').slice(1))])"""
             )
+            self.toc_position = page.evaluate(
+                "() => getComputedStyle(document.querySelector('nav.report-toc')).position"
+            )
+            self.figure_anchors = page.evaluate(
+                "() => [...document.querySelectorAll('[id^=\"figure-\"]')].map(e => e.id)"
+            )
+            self.table_headers = page.evaluate(
+                """() => [...document.querySelectorAll('main table')].map(t =>
+                    [...t.querySelectorAll('th')].map(th => th.innerText.trim()))"""
+            )
             self.images = page.evaluate("() => document.images.length")
             self.broken_images = page.evaluate(
                 "() => [...document.images].filter(i => !i.complete || !i.naturalWidth).length"
@@ -160,6 +171,7 @@ def committed_report(browser):
         "html": html_path.read_text(encoding="utf-8"),
         "view": PageView(browser, html_path),
         "pdf_text": pdf_text,
+        "pdf_path": pdf_path,
         "pdf_pages": int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1)),
     }
 
@@ -179,6 +191,28 @@ def test_committed_report_reads_well_offline(committed_report):
     assert_reads_well(committed_report["view"])
     toc = [href for href, _ in committed_report["view"].toc_targets]
     assert len(toc) >= len(committed_report["notebooks"])
+
+
+def test_committed_report_has_a_side_contents_linking_the_figures(committed_report):
+    view = committed_report["view"]
+    assert view.toc_position in ("sticky", "fixed"), "the table of contents scrolls away"
+    assert "figure-3" in view.figure_anchors
+    toc = [href for href, _ in view.toc_targets]
+    assert all(f"#{anchor}" in toc for anchor in view.figure_anchors)
+
+
+def test_every_printed_table_shows_all_its_column_headers(committed_report):
+    tables = [headers for headers in committed_report["view"].table_headers if headers]
+    assert tables, "the report has no table"
+    for headers in tables:
+        missing = table_headers_in_pdf(committed_report["pdf_path"], headers)
+        assert missing == [], f"columns cut off in the PDF: {missing} (table {headers})"
+
+
+def test_no_log_line_reaches_the_pdf(committed_report):
+    text = committed_report["pdf_text"]
+    logs = [line for line in text.splitlines() if report.reading_stream_text(line.strip()) == ""]
+    assert [line for line in logs if line.strip()] == []
 
 
 def _require_caption(committed_report, number: int, text: str, where: str) -> None:

@@ -12,10 +12,32 @@
    runs/<profile>/results/*.json -> results/<profile>/ (JSON only: samples and weights stay in
    runs/), and README.md's "Results" section is rewritten from them. Smoke runs write
    nothing outside runs/smoke/.
-3. Render the executed notebooks, merged in order, into one self-contained HTML (images
-   embedded, MathJax 3 inlined, table of contents, code folded, stderr dropped):
-   report/vae-vs-gan.html (smoke: runs/smoke/report/), then print it to PDF with headless
-   Chromium once MathJax has typeset every formula.
+3. Render the executed notebooks, merged in the order given, into one self-contained HTML
+   (images embedded, MathJax 3 inlined, a side table of contents with a list of figures, code
+   folded, stderr and log lines dropped): report/vae-vs-gan.html (smoke: runs/smoke/report/),
+   then print it to PDF with headless Chromium once MathJax has typeset every formula. The
+   PDF leaves out the folded code: it is the document to read, the HTML and the notebooks
+   hold the code, and printing every cell would double its length.
+
+Cell tags the notebooks use to shape the report (in the cell's metadata "tags"):
+
+    remove_cell, remove-cell, report-remove   the cell is not in the report at all
+    remove_output, remove-output,             a code cell's outputs are dropped (its code
+      report-hide-output                        stays, folded, in the HTML)
+    report-show-code                          the code cell is printed in the PDF too (small,
+                                                wrapped at spaces); in the HTML it stays folded
+    report-references                         the cell moves after the last notebook
+                                                (a References section: its own "# References")
+    report-appendix                           the cell (markdown or code) moves into an
+                                                "Appendix" after the last notebook and the
+                                                references, on a new PDF page; tag every cell
+                                                that belongs there, in the order they should read
+
+Cells keep their notebook's order within the main part, the references and the appendix.
+Markdown cells beginning "**Figure N —**" are captions: they get the anchor id `figure-N`
+(the table of contents lists them) and are kept on the page of the figure above them.
+Every stdout stream loses its log lines (`rendering.reading_stream_text`: TensorFlow/absl,
+Python logging, "[dcgan] epoch 3/10 ...", progress bars); ordinary printed results stay.
 
 The steps live in their own modules: `execution` (1), `publishing` (2), `rendering` (3), with
 what they share in `common`; this module runs them in order (`build_report`) and is the
@@ -53,12 +75,14 @@ from helpers.report.rendering import (  # noqa: F401
     chromium_executable,
     executed_commit,
     executed_profile,
+    figure_list,
     launch_chromium,
     mathjax_source,
     merge_notebooks,
     notebook_timings,
     open_report_page,
     print_pdf,
+    reading_stream_text,
     render_html,
 )
 from helpers.runs import project_root

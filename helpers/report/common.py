@@ -21,6 +21,12 @@ CAPTION_TAG = "report-caption"
 _CAPTION = re.compile(r"^\s*\*\*Figure\s+\d+")
 _COLAB_CELL = re.compile(r"^\s*# Colab only")
 _REMOVE_TAGS = {"remove_cell", "remove-cell", "report-remove"}
+# Cell tags the notebooks use to shape the report (helpers.report's docstring lists them).
+APPENDIX_TAG = "report-appendix"
+REFERENCES_TAG = "report-references"
+HIDE_OUTPUT_TAGS = {"remove_output", "remove-output", "report-hide-output"}
+SHOW_CODE_TAG = "report-show-code"
+APPENDIX_TITLE = "Appendix"
 _DROPPED_MIME = ("application/vnd.jupyter.widget-view+json",)
 _DEPS_HINT = "run `make report-deps` (installs Debian's chromium and poppler-utils)"
 

@@ -18,9 +18,14 @@ from helpers.report.common import (
     _DEPS_HINT,
     _DROPPED_MIME,
     _REMOVE_TAGS,
+    APPENDIX_TAG,
+    APPENDIX_TITLE,
     CAPTION_TAG,
+    HIDE_OUTPUT_TAGS,
+    REFERENCES_TAG,
     REPORT_NAME,
     REPORT_TITLE,
+    SHOW_CODE_TAG,
     SMOKE_PROFILE,
     TEMPLATE_DIR,
     TEMPLATE_NAME,
@@ -36,13 +41,18 @@ from helpers.runs import (
 
 
 def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
-    """One notebook of all cells, in order, prepared for reading.
+    """One notebook of all cells, in the order of `paths`, prepared for reading.
 
-    Dropped: the Colab cell, cells tagged remove_cell/report-remove, stderr streams (progress,
-    warnings) and widget views. Captions (markdown beginning **Figure N**) get the tag
-    `report-caption`; the first cell of every notebook after the first starts a new PDF page.
+    Dropped: the Colab cell, cells tagged remove_cell/report-remove, the outputs of cells
+    tagged report-hide-output, stderr streams, log lines in stdout (`reading_stream_text`) and
+    widget views. Captions (markdown beginning **Figure N**) get the tag `report-caption` and the
+    anchor `figure-N`. Cells tagged report-references follow the last notebook; cells tagged
+    report-appendix follow them, under an "Appendix" heading that starts a new PDF page.
     """
     merged = nbformat.v4.new_notebook()
+    main: list = []
+    references: list = []
+    appendix: list = []
     seen_ids: set[str] = set()
     for position, path in enumerate(paths):
         notebook = nbformat.read(path, as_version=4)
@@ -58,20 +68,115 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
             if cell.cell_type == "code" and _COLAB_CELL.match(cell.source):
                 continue
             if cell.cell_type == "code":
-                cell.outputs = [_reading_output(o) for o in cell.outputs if _keep_output(o)]
+                if tags & HIDE_OUTPUT_TAGS:
+                    cell.outputs = []
+                else:
+                    outputs = (_reading_output(o) for o in cell.outputs if _keep_output(o))
+                    cell.outputs = [o for o in outputs if o is not None]
                 cell.metadata["report_summary"] = _code_summary(cell.source, tags)
+                if SHOW_CODE_TAG in tags:
+                    cell.metadata["report_print_code"] = True
             if cell.cell_type == "markdown" and _CAPTION.match(cell.source):
                 cell.metadata["tags"] = [*cell.metadata.get("tags", []), CAPTION_TAG]
-            if first and position > 0:
-                cell.metadata["report_classes"] = "report-notebook-start"
-            first = False
-            cell_id = cell.get("id") or f"cell-{len(merged.cells)}"
+            if APPENDIX_TAG in tags:
+                target = appendix
+            elif REFERENCES_TAG in tags:
+                target = references
+            else:
+                target = main
+                if first and position > 0:
+                    cell.metadata["report_classes"] = "report-notebook-start"
+                first = False
+            cell_id = cell.get("id") or f"cell-{len(seen_ids)}"
             while cell_id in seen_ids:
                 cell_id = f"{cell_id}-{position}"
             cell["id"] = cell_id
             seen_ids.add(cell_id)
-            merged.cells.append(cell)
+            target.append(cell)
+    if appendix:
+        heading = nbformat.v4.new_markdown_cell(f"# {APPENDIX_TITLE}")
+        heading["id"] = "report-appendix"
+        heading.metadata["report_classes"] = "report-appendix-start"
+        appendix.insert(0, heading)
+    merged.cells = main + references + appendix
+    _anchor_captions(merged.cells)
     return merged
+
+
+def _anchor_captions(cells: list) -> None:
+    """Caption cells get metadata report_anchor = figure-N (figure-N-2, ... if N repeats)."""
+    used: set[str] = set()
+    for cell in cells:
+        if CAPTION_TAG not in cell.metadata.get("tags", []):
+            continue
+        number = re.match(r"\s*\*\*Figure\s+(\d+)", cell.source).group(1)
+        anchor, count = f"figure-{number}", 1
+        while anchor in used:
+            count += 1
+            anchor = f"figure-{number}-{count}"
+        used.add(anchor)
+        cell.metadata["report_anchor"] = anchor
+
+
+_MARKDOWN_MARKS = re.compile(r"[*`]|\[([^\]]*)\]\([^)]*\)")
+
+
+def figure_list(notebook: nbformat.NotebookNode, words: int = 8) -> list[tuple[str, str]]:
+    """[(anchor, label)] of the merged notebook's captions: 'Figure 3 — the first words …'."""
+    entries = []
+    for cell in notebook.cells:
+        anchor = cell.metadata.get("report_anchor")
+        if not anchor:
+            continue
+        pieces = re.split(r"(\$[^$]*\$)", cell.source.split("\n\n")[0])
+        text = "".join(  # markdown marks and links out, TeX ($...$) kept as it is
+            piece
+            if piece.startswith("$")
+            else _MARKDOWN_MARKS.sub(lambda m: m.group(1) or "", piece)
+            for piece in pieces
+        )
+        head, _, rest = text.partition("—")
+        label, rest_words = " ".join(head.split()), rest.split()
+        cut = min(words, len(rest_words))
+        while cut < len(rest_words) and " ".join(rest_words[:cut]).count("$") % 2:
+            cut += 1  # never end inside $...$ (MathJax typesets the list too)
+        if rest_words:
+            more = " …" if cut < len(rest_words) else ""
+            label += " — " + " ".join(rest_words[:cut]) + more
+        entries.append((anchor, label))
+    return entries
+
+
+# Lines of a stdout stream that are logs, not results: absl/glog ("I0000 00:00:17..."), Python
+# logging ("WARNING:tensorflow:..."), TensorFlow's C++ log ("2026-01-01 12:00:00.1: I tensorflow/"),
+# a training loop's "[dcgan] epoch 3/10 ..." or "[iwae k=50] 100/200 images" (a lower-case
+# name in brackets: "[Goodfellow 2014] ..." stays), Keras' "Epoch 3/10", and progress bars
+# (Keras "12/100 [==>..." or "━━━", tqdm "40%|████").
+_LOG_LINE = re.compile(
+    r"""^\s*(?:
+        [IWEF]\d{4}\s+\d\d:\d\d:\d\d
+      | (?:WARNING|INFO|DEBUG|ERROR|CRITICAL|FATAL)(?::|\s+-\s|\s*\])
+      | \d{4}-\d\d-\d\d[\sT]\d\d:\d\d:\d\d[.,\d]*:?\s+[IWEF]\s
+      | \[[a-z][\w.=-]*(?:\ [\w.=-]+)*\]\s
+      | [Ee]poch\s+\d+\s*/\s*\d+\b
+      | \d+/\d+\s+(?:\[[=>.]*\]|━)
+    )
+    | \d+%\|[^|\n]*\|
+    """,
+    re.X,
+)
+
+
+def reading_stream_text(text: str) -> str:
+    """A stdout stream as a reader should see it: each line as a terminal leaves it (its last
+    non-empty part between carriage returns), without the log lines `_LOG_LINE` recognises."""
+    kept = []
+    for line in text.split("\n"):
+        parts = [part for part in line.split("\r") if part]
+        shown = parts[-1] if parts else ""
+        if not _LOG_LINE.search(shown):
+            kept.append(shown)
+    return "\n".join(kept)
 
 
 def _code_summary(source: str, tags: set[str]) -> str:
@@ -100,6 +205,10 @@ def _keep_output(output) -> bool:
 
 
 def _reading_output(output):
+    """The output as a reader sees it, or None when nothing of it is left to read."""
+    if output.get("output_type") == "stream":
+        output["text"] = reading_stream_text(output.get("text", ""))
+        return output if output["text"].strip() else None
     if "data" in output:
         for mime in _DROPPED_MIME:
             output["data"].pop(mime, None)
@@ -194,7 +303,7 @@ def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
     }
     notebook.metadata["title"] = REPORT_TITLE
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
-    body = add_table_of_contents(body)
+    body = add_table_of_contents(body, figures=figure_list(notebook))
     html_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = html_path.with_name(f".{html_path.name}.tmp")
     temporary.write_text(body, encoding="utf-8")
@@ -211,9 +320,12 @@ _TOC_PLACEHOLDER = re.compile(r'<nav\b[^>]*class="report-toc"[^>]*>\s*</nav>')
 _TAG = re.compile(r"<[^>]+>")
 
 
-def add_table_of_contents(body: str, levels: int = 2) -> str:
+def add_table_of_contents(
+    body: str, levels: int = 2, figures: list[tuple[str, str]] | None = None
+) -> str:
     """Give headings unique, plain ids and fill the template's empty <nav class="report-toc">
-    with links to the headings of levels 1..2."""
+    with links to the headings of levels 1..2, then (folded) to the figures: `figures` is
+    [(anchor, label)] as `figure_list` gives it."""
     used: set[str] = set()
     entries = []
 
@@ -234,9 +346,9 @@ def add_table_of_contents(body: str, levels: int = 2) -> str:
         )
 
     body = _HEADING.sub(rename, body)
-    if not entries:
+    if not entries and not figures:
         return _TOC_PLACEHOLDER.sub("", body, count=1)
-    top = min(level for level, _, _ in entries)
+    top = min((level for level, _, _ in entries), default=1)
     lines = ['<nav class="report-toc" id="contents">', "<h2>Contents</h2>", "<ol>"]
     open_sub = False
     for level, anchor, label in entries:
@@ -255,8 +367,19 @@ def add_table_of_contents(body: str, levels: int = 2) -> str:
                 lines.append("<ol>")
                 open_sub = True
             lines.append(f'<li class="toc-level-2">{link}</li>')
-    lines.append("</ol></li>" if open_sub else "</li>")
-    lines += ["</ol>", "</nav>"]
+    if entries:
+        lines.append("</ol></li>" if open_sub else "</li>")
+    lines.append("</ol>")
+    if figures:
+        lines += [
+            '<details class="report-figures">',
+            f"<summary>Figures ({len(figures)})</summary>",
+            "<ol>",
+            *(f'<li><a href="#{a}">{html.escape(label)}</a></li>' for a, label in figures),
+            "</ol>",
+            "</details>",
+        ]
+    lines.append("</nav>")
     toc = "\n".join(lines)
     return _TOC_PLACEHOLDER.sub(lambda _: toc, body, count=1)
 
@@ -303,6 +426,11 @@ def open_report_page(browser, html_path: Path, timeout_seconds: float = 180):
     return page
 
 
+# A4 minus print_pdf's 12 mm side margins, in CSS pixels (96 per inch): the width the page
+# is laid out at while the template's reportPreparePrint measures the tables.
+_PRINT_WIDTH_PX = round((210 - 2 * 12) / 25.4 * 96)
+
+
 def print_pdf(html_path: Path, pdf_path: Path) -> Path:
     """Print the HTML to an A4 PDF with headless Chromium after MathJax has typeset it."""
     from playwright.sync_api import sync_playwright
@@ -314,6 +442,8 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
         try:
             page = open_report_page(browser, html_path)
             page.emulate_media(media="print")
+            page.set_viewport_size({"width": _PRINT_WIDTH_PX, "height": 1000})
+            page.evaluate("() => reportPreparePrint()")
             page.pdf(
                 path=str(temporary),
                 format="A4",
