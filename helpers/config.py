@@ -330,16 +330,31 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     },
     "vaegan": {
         "paper": dict(epochs=50, latent_dim=2, snapshot_epochs=(1, 10, 25, 50)),
-        # cpu: float32 (see dcgan), the dcgan cpu widths; a step decodes twice (reconstruction
-        # and prior sample) and discriminates three batches, 465-740 images/s on 2 cores, so
-        # 8 epochs of 24,000 images fit the 12-minute budget (4-7 minutes measured)
+        # cpu: float32, widths as before; 5 epochs of 24,000 images (120,000: ~3 min per
+        # latent size at ~650 images/s on 2 idle cores). The best recipe of the runs tried in
+        # issue 13, and it does NOT meet the acceptance criteria: at latent 16 FID 116,
+        # 6 classes, most prior samples not digits, 88 % of reconstructions keep their label;
+        # at latent 2 no recipe tried gives digits (FID ~267). The aggregate posterior stays at
+        # ~0.4 of the prior's variance, so prior codes fall outside what the decoder learnt.
+        # Pixel term beside the feature term; gamma 0.1 (the decoder's L_llike and GAN
+        # gradients then within ~3x; at 1 L_llike is 4-35x); kl_weight 4 (aggregate posterior
+        # variance 0.12 -> 0.4 vs kl_weight 1; 12 collapses the posterior and D wins); decoder
+        # without batch norm (research runs: FID 275 -> 117); encoder Adam 1e-3, D 1e-4
+        # (not ablated separately: the research found D rejecting every prior sample at 3e-4)
         "cpu": dict(
-            epochs=8,
+            epochs=5,
             train_size=24000,
             generator_widths=(64, 32, 16),
             discriminator_widths=(32, 64),
             encoder_widths=(32, 64),
-            snapshot_epochs=(1, 2, 4, 8),
+            snapshot_epochs=(1, 2, 3, 5),
+            learning_rate=3e-4,
+            encoder_learning_rate=1e-3,
+            discriminator_learning_rate=1e-4,
+            gamma=0.1,
+            pixel_weight=1.0,
+            kl_weight=4.0,
+            decoder_batchnorm=False,
         ),
         "smoke": dict(
             epochs=2,
