@@ -4,16 +4,25 @@ learned similarity metric"): the paper's proposed future work.
 A VAE whose decoder is also a GAN generator, and whose reconstruction error is measured in the
 features of the GAN's discriminator instead of pixel by pixel. Three networks, three losses:
 
-    L_prior = KL(q(z|x) || N(0, I))                        (the VAE's KL term)
-    L_llike = -log N(Dis_l(x) | Dis_l(x~), I)              x~ = Dec(z), z ~ q(z|x)
-            = 1/2 ||Dis_l(x) - Dis_l(x~)||^2 + F/2 log(2 pi)   F = size of layer l
+    L_prior = kl_weight * KL(q(z|x) || N(0, I))            (the VAE's KL term, summed over z)
+    L_llike = feature_weight * -log N(Dis_l(x) | Dis_l(x~), I)   x~ = Dec(z), z ~ q(z|x)
+            + pixel_weight * 1/2 ||x - x~||^2               (pixels in [-1, 1], summed)
+    -log N(Dis_l(x) | Dis_l(x~), I) = 1/2 ||Dis_l(x) - Dis_l(x~)||^2 + F/2 log(2 pi)
     L_GAN   = -[log D(x) + log(1 - D(x~)) + log(1 - D(x_p))]   x_p = Dec(z_p), z_p ~ N(0, I)
 
-and three updates (Larsen et al., Algorithm 1), each by its own Adam optimizer:
+and three updates (Larsen et al., Algorithm 1), each by its own Adam optimizer (learning rate
+per network: `encoder_learning_rate`, ...):
 
     encoder       <- L_prior + L_llike
-    decoder       <- gamma * L_llike + L_GAN^dec,   L_GAN^dec = -log D(x~) - log D(x_p)
-    discriminator <- L_GAN
+    decoder       <- gamma * L_llike + g_on * L_GAN^dec,   L_GAN^dec = -log D(x~) - log D(x_p)
+    discriminator <- L_GAN, applied only when d_on
+
+d_on = g_on = 1 unless `balance="margin"` (Larsen et al.'s released code): D rests while it wins
+by the margin, the decoder's GAN term rests while D loses by it (`balance_flags`).
+
+Deviations from Larsen et al., each a config field with Larsen's choice available: the pixel
+term (`pixel_weight`; Larsen: 0), the KL weight, per-network learning rates, and a decoder
+without batch norm (`decoder_batchnorm=False`).
 
 L_GAN^dec is the non-saturating form of -L_GAN (Goodfellow et al. 2014) that the DCGAN in this
 project also uses. The encoder never sees L_GAN and the discriminator never sees L_llike
@@ -40,6 +49,7 @@ epoch loop, checkpoints and exports' plumbing are the ones every model here uses
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -71,12 +81,33 @@ HISTORY_KEYS = (
     "d_real",  # mean D(x)
     "d_reconstruction",  # mean D(Dec(Enc(x)))
     "d_fake",  # mean D(Dec(z_p)), z_p ~ N(0, I)
+    "llike_feature",  # 1/2 ||Dis_l(x) - Dis_l(x~)||^2 per image (before feature_weight)
+    "llike_pixel",  # 1/2 ||x - x~||^2 per image, pixels in [-1, 1] (before pixel_weight)
+    "d_trained",  # fraction of steps that updated D (1 unless balance="margin")
+    "g_trained",  # fraction of steps whose decoder loss had its GAN term
 )
+# After every epoch, with config.diagnose_images > 0: `diagnose` of that many test images,
+# reduced to scalars (means over the latent dimensions), timed apart from training.
+DIAGNOSIS_KEYS = (
+    "diag_mean_abs_posterior_mean",  # mean over dims of |mean over x of E[z|x]| (prior: 0)
+    "diag_spread_of_posterior_means",  # mean over dims of the std over x of E[z|x]
+    "diag_mean_sigma",  # mean over x and dims of the posterior std (prior: 1)
+    "diag_aggregate_variance",  # mean over dims of Var(E[z|x]) + E[sigma^2] (prior: 1)
+    "diag_d_accuracy_real",  # share of real test images D calls real (inference mode)
+    "diag_d_accuracy_reconstruction",  # share of Dec(E[z|x]) D calls fake
+    "diag_d_accuracy_prior",  # share of Dec(z_p) D calls fake
+    "diag_grad_feature",  # norm at the decoder's weights of gamma * feature_weight * feature
+    "diag_grad_pixel",  # ... of gamma * pixel_weight * pixel term
+    "diag_grad_gan_reconstruction",  # ... of -log D(x~)
+    "diag_grad_gan_prior",  # ... of -log D(x_p)
+)
+GRADIENT_TERMS = ("feature", "pixel", "gan_reconstruction", "gan_prior")
 PARTS = ("encoder", "decoder", "discriminator")
 # Seed streams of the fixed noise; training noise uses epoch * 100000 + step, far below these.
 EPOCH_SAMPLE_STREAM = dcgan.EPOCH_SAMPLE_STREAM
 EXPORT_SAMPLE_STREAM = dcgan.EXPORT_SAMPLE_STREAM
 TEST_NOISE_STREAM = 2**30 + 3
+DIAGNOSIS_NOISE_STREAM = 2**30 + 5
 
 
 # --- networks --------------------------------------------------------------------------------
@@ -92,8 +123,42 @@ def build_encoder(config: VAEGANConfig) -> keras.Model:
 
 
 def build_decoder(config: VAEGANConfig) -> keras.Model:
-    """Dec = Gen: z [N, latent] -> images float32 [N, 28, 28, 1] in [-1, 1] (DCGAN generator)."""
-    return dcgan.build_generator(config)
+    """Dec = Gen: z [N, latent] -> images float32 [N, 28, 28, 1] in [-1, 1] (DCGAN generator).
+
+    With `decoder_batchnorm=False`: the same layers (dense 7x7xw0, transposed convolutions,
+    tanh) with biases and ReLU and no batch norm, He-normal weights (N(0, 0.02) without batch
+    norm would shrink the signal layer by layer). Without batch norm a decoded image depends on
+    its own code only, the same in training and inference mode, and the batch mixing posterior
+    and prior codes no longer shares statistics between them.
+    """
+    if config.decoder_batchnorm:
+        return dcgan.build_generator(config)
+    widths, k, seed, policy = (
+        config.generator_widths,
+        config.kernel_size,
+        config.seed,
+        config.precision,
+    )
+    he = lambda index: keras.initializers.HeNormal(seed=seed * 1000 + index)  # noqa: E731
+    z = keras.Input((config.latent_dim,), name="z")
+    x = keras.layers.Dense(
+        7 * 7 * widths[0], kernel_initializer=he(0), dtype=policy, name="project"
+    )(z)
+    x = keras.layers.Reshape((7, 7, widths[0]), dtype=policy, name="reshape")(x)
+    x = keras.layers.ReLU(dtype=policy, name="project_relu")(x)
+    outputs = [*widths[1:], 1]
+    for index, width in enumerate(outputs):
+        last = index == len(outputs) - 1
+        stride = 2 if index >= len(outputs) - 2 else 1
+        x = keras.layers.Conv2DTranspose(
+            width, k, strides=stride, padding="same",
+            kernel_initializer=he(10 + 2 * index), dtype=policy,
+            name="output" if last else f"deconv{index + 1}",
+        )(x)  # fmt: skip
+        if not last:
+            x = keras.layers.ReLU(dtype=policy, name=f"deconv{index + 1}_relu")(x)
+    images = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    return keras.Model(z, images, name="generator")
 
 
 def feature_layer_name(config: VAEGANConfig) -> str:
@@ -147,6 +212,35 @@ def decoder_gan_loss(reconstruction_logits, prior_logits):
     return dcgan.generator_loss(reconstruction_logits) + dcgan.generator_loss(prior_logits)
 
 
+def pixel_nll(images, reconstructions):
+    """1/2 ||x - x~||^2 per image [N], summed over pixels (in the tanh range [-1, 1])."""
+    x = tf.cast(tf.reshape(images, (tf.shape(images)[0], -1)), tf.float32)
+    x_tilde = tf.cast(tf.reshape(reconstructions, (tf.shape(reconstructions)[0], -1)), tf.float32)
+    return 0.5 * tf.reduce_sum(tf.square(x - x_tilde), axis=-1)
+
+
+def balance_flags(config: VAEGANConfig, real_logits, fake_logits):
+    """(d_on, g_on) float32 scalars, 1 = train, of the margin rule (Larsen et al.'s code).
+
+    From D's batch-mean cross-entropies c_real = -log D(x) and c_fake = -log(1 - D(fake)) over
+    the fakes (reconstructions and prior samples): D wins by the margin when either is below
+    equilibrium - margin (d_on = 0: its update is skipped); D loses by it when either is above
+    equilibrium + margin (g_on = 0: the decoder's GAN term is dropped); if both would be 0,
+    both are 1. With balance="off" both are always 1.
+    """
+    if config.balance == "off":
+        return tf.constant(1.0), tf.constant(1.0)
+    c_real = tf.reduce_mean(tf.nn.softplus(-tf.cast(real_logits, tf.float32)))
+    c_fake = tf.reduce_mean(tf.nn.softplus(tf.cast(fake_logits, tf.float32)))
+    low = config.equilibrium - config.margin
+    high = config.equilibrium + config.margin
+    d_on = tf.logical_not(tf.logical_or(c_real < low, c_fake < low))
+    g_on = tf.logical_not(tf.logical_or(c_real > high, c_fake > high))
+    neither = tf.logical_not(tf.logical_or(d_on, g_on))
+    d_on, g_on = tf.logical_or(d_on, neither), tf.logical_or(g_on, neither)
+    return tf.cast(d_on, tf.float32), tf.cast(g_on, tf.float32)
+
+
 # --- the model -------------------------------------------------------------------------------
 
 
@@ -154,21 +248,34 @@ class VAEGAN:
     """Encoder, decoder, discriminator, three optimizers and the `tf.function` training step."""
 
     name = MODEL
-    history_keys = HISTORY_KEYS
-    guarded_keys = HISTORY_KEYS  # the NaN guard of the shared loop checks every term
+    guarded_keys = HISTORY_KEYS  # the NaN guard of the shared loop checks every training term
 
-    def __init__(self, config: VAEGANConfig, images: np.ndarray | None = None):
+    def __init__(
+        self,
+        config: VAEGANConfig,
+        images: np.ndarray | None = None,
+        diagnosis_images: np.ndarray | None = None,
+    ):
         self.config = config
         self.images = images  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
+        # float32 [n, 28, 28, 1] in [-1, 1] (test images): diagnosed after every epoch if given
+        self.diagnosis_images = diagnosis_images
+        self.history_keys = HISTORY_KEYS + (DIAGNOSIS_KEYS if diagnosis_images is not None else ())
         configure_precision(config.precision)  # the VAE encoder follows the global policy
         self.encoder = build_encoder(config)
         self.decoder = build_decoder(config)
         self.discriminator = build_discriminator(config)
         self.networks = bundle_networks(self.encoder, self.decoder, self.discriminator)
-        self.optimizers = {part: dcgan.build_optimizer(config) for part in PARTS}
+        self.optimizers = {
+            part: dcgan.build_optimizer(
+                dataclasses.replace(config, learning_rate=config.learning_rate_of(part))
+            )
+            for part in PARTS
+        }
         for part in PARTS:
             self.optimizers[part].build(self.part(part).trainable_variables)
         self._train_step = tf.function(self._train_step_python)
+        self._gradient_norms = tf.function(self.decoder_gradient_norms)
 
     def part(self, name: str) -> keras.Model:
         """The network called `name` (one of PARTS); ValueError for any other name."""
@@ -204,6 +311,7 @@ class VAEGAN:
         reconstructions and prior samples in one batch: Dis_l(x) and Dis_l(x~) are then the same
         function (same batch-norm statistics), as a similarity metric must be.
         """
+        config = self.config
         batch = tf.shape(images)[0]
         z_mean, z_log_var = self.encoder(images, training=training)
         z = z_mean + tf.exp(0.5 * z_log_var) * eps  # reparameterisation trick
@@ -217,22 +325,29 @@ class VAEGAN:
             logits[batch : 2 * batch],
             logits[2 * batch :],
         )
-        llike = feature_nll(features[:batch], features[batch : 2 * batch])
-        prior = vae.kl_to_standard_normal(z_mean, z_log_var)
-        g_loss = decoder_gan_loss(reconstruction_logits, prior_logits)
+        llike_feature = tf.reduce_mean(feature_nll(features[:batch], features[batch : 2 * batch]))
+        llike_pixel = tf.reduce_mean(pixel_nll(images, decoded[:batch]))
+        prior = tf.reduce_mean(vae.kl_to_standard_normal(z_mean, z_log_var))
+        d_on, g_on = balance_flags(config, real_logits, logits[batch:])
         terms = {
-            "prior": tf.reduce_mean(prior),
-            "llike": tf.reduce_mean(llike),
+            "prior": prior,
+            "llike": config.feature_weight * llike_feature + config.pixel_weight * llike_pixel,
+            "llike_feature": llike_feature,
+            "llike_pixel": llike_pixel,
             "d_loss": tf.reduce_mean(
                 discriminator_loss(real_logits, reconstruction_logits, prior_logits)
             ),
-            "g_loss": tf.reduce_mean(g_loss),
+            "g_reconstruction": tf.reduce_mean(dcgan.generator_loss(reconstruction_logits)),
+            "g_prior": tf.reduce_mean(dcgan.generator_loss(prior_logits)),
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
             "d_reconstruction": tf.reduce_mean(tf.sigmoid(reconstruction_logits)),
             "d_fake": tf.reduce_mean(tf.sigmoid(prior_logits)),
+            "d_trained": d_on,
+            "g_trained": g_on,
         }
-        terms["encoder_loss"] = terms["prior"] + terms["llike"]
-        terms["decoder_loss"] = self.config.gamma * terms["llike"] + terms["g_loss"]
+        terms["g_loss"] = terms["g_reconstruction"] + terms["g_prior"]
+        terms["encoder_loss"] = config.kl_weight * prior + terms["llike"]
+        terms["decoder_loss"] = config.gamma * terms["llike"] + g_on * terms["g_loss"]
         return terms
 
     def gradients(self, images, eps, z_prior) -> tuple[dict, dict]:
@@ -260,9 +375,42 @@ class VAEGAN:
 
     def _train_step_python(self, images, noise):
         grads, terms = self.gradients(images, noise[0], noise[1])
-        for part in PARTS:  # all three from the same forward pass, then applied together
+        for part in ("encoder", "decoder"):  # all from the same forward pass, applied together
             self.optimizers[part].apply(grads[part], self.part(part).trainable_variables)
+
+        def update_discriminator():
+            self.optimizers["discriminator"].apply(
+                grads["discriminator"], self.discriminator.trainable_variables
+            )
+            return tf.constant(True)
+
+        # skipped, Adam's moments and step count included, while the balance rule rests D
+        tf.cond(terms["d_trained"] > 0.5, update_discriminator, lambda: tf.constant(False))
         return tf.stack([terms[key] for key in HISTORY_KEYS])
+
+    def decoder_gradient_norms(self, images, eps, z_prior) -> dict:
+        """Global norm at the decoder's weights of each term of its loss, weighted as in it
+        (gamma * feature_weight * feature, gamma * pixel_weight * pixel, -log D(x~),
+        -log D(x_p)), for one training-mode batch. Batch-norm statistics are left unchanged."""
+        config = self.config
+        with tf.GradientTape(persistent=True) as tape:
+            terms = self.loss_terms(images, eps, z_prior, training=True)
+            objectives = {
+                "feature": config.gamma * config.feature_weight * terms["llike_feature"],
+                "pixel": config.gamma * config.pixel_weight * terms["llike_pixel"],
+                "gan_reconstruction": terms["g_reconstruction"],
+                "gan_prior": terms["g_prior"],
+            }
+        weights = self.decoder.trainable_variables
+        norms = {}
+        for name in GRADIENT_TERMS:
+            grads = tape.gradient(objectives[name], weights)
+            grads = [
+                tf.zeros_like(w) if g is None else g for g, w in zip(grads, weights, strict=True)
+            ]
+            norms[name] = tf.linalg.global_norm(grads)
+        del tape
+        return norms
 
     # --- what the shared loop (helpers.training.train_loop) calls ---------------------------
 
@@ -280,6 +428,12 @@ class VAEGAN:
         return self.generate(
             dcgan.fixed_noise(self.config, self.config.epoch_samples, EPOCH_SAMPLE_STREAM)
         )
+
+    def validate_epoch(self, epoch: int) -> dict[str, float]:
+        """The per-epoch diagnosis (DIAGNOSIS_KEYS) of `diagnosis_images`; {} without them."""
+        if self.diagnosis_images is None:
+            return {}
+        return diagnosis_scalars(diagnose(self, self.diagnosis_images))
 
     def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
         return {"prior": metrics["prior"], "llike": metrics["llike"],
@@ -344,9 +498,102 @@ def train(
     """Train (or resume, or just reload) the VAE-GAN of `config` on `data.x_train` with the
     shared loop (`helpers.training.train_loop`: NaN guard, per-epoch samples, checkpoints)."""
     seed_everything(config.seed)
-    x, _ = prepare_images(config, data)
-    model = VAEGAN(config, images=x)
+    x, x_test = prepare_images(config, data)
+    probe = x_test[: config.diagnose_images] if config.diagnose_images and len(x_test) else None
+    model = VAEGAN(config, images=x, diagnosis_images=probe)
     return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end, data=data)
+
+
+# --- diagnosis: why a VAE-GAN fails --------------------------------------------------------
+
+
+def diagnose(model: VAEGAN, images: np.ndarray, batch_size: int = 1000) -> dict:
+    """Posterior vs prior, D's accuracy, and the decoder's gradient per loss term, for images
+    float32 [N, 28, 28, 1] in [-1, 1] (test images). Deterministic (noise from the seed).
+
+    Returns a JSON-ready dict:
+      posterior: mean_of_means [latent] (mean over x of E[z|x]; prior 0), spread_of_means
+        [latent] (std over x of E[z|x]), mean_sigma [latent] (mean posterior std; prior 1),
+        aggregate_variance [latent] (Var(E[z|x]) + E[sigma^2], the variance of the aggregate
+        posterior q(z) = E_x q(z|x); prior 1), kl (mean KL per image, nats);
+      d_accuracy (inference mode): real (share of x called real, logit > 0), reconstruction
+        (share of Dec(E[z|x]) called fake), prior (share of Dec(z_p), z_p ~ N(0, I), called fake);
+      decoder_gradient_norm: feature, pixel, gan_reconstruction, gan_prior, the norms at the
+        decoder's weights of each term as weighted in the decoder's loss, on the first
+        `config.batch_size` images in training mode (as the step sees them), BN statistics kept.
+    """
+    config = model.config
+    images = np.asarray(images, np.float32)
+    means, log_vars = [], []
+    for start in range(0, len(images), batch_size):
+        z_mean, z_log_var = model.encoder(images[start : start + batch_size], training=False)
+        means.append(np.asarray(z_mean, np.float64))
+        log_vars.append(np.asarray(z_log_var, np.float64))
+    mu, log_var = np.concatenate(means), np.concatenate(log_vars)
+    sigma2 = np.exp(log_var)
+    kl = -0.5 * np.sum(1 + log_var - mu**2 - sigma2, axis=1)
+    z_prior = np.asarray(
+        tf.random.stateless_normal(
+            [len(images), config.latent_dim], seed=[config.seed, DIAGNOSIS_NOISE_STREAM]
+        )
+    )
+
+    def logits(batch_images):
+        return np.concatenate(
+            [
+                np.asarray(model.discriminator(batch_images[i : i + batch_size], training=False)[0])
+                for i in range(0, len(batch_images), batch_size)
+            ]
+        )[:, 0]
+
+    real = logits(images)
+    reconstruction = logits(model.decode(mu.astype(np.float32), batch_size))
+    prior = logits(model.decode(z_prior, batch_size))
+
+    probe = tf.constant(images[: config.batch_size])
+    noise = tf.random.stateless_normal(
+        [2, int(probe.shape[0]), config.latent_dim], seed=[config.seed, DIAGNOSIS_NOISE_STREAM + 1]
+    )
+    statistics = [
+        v for part in PARTS for v in model.part(part).non_trainable_variables
+    ]  # batch-norm moving statistics: a training-mode call updates them
+    kept = [v.numpy() for v in statistics]
+    norms = model._gradient_norms(probe, noise[0], noise[1])
+    for variable, value in zip(statistics, kept, strict=True):
+        variable.assign(value)
+    return {
+        "posterior": {
+            "mean_of_means": mu.mean(0).tolist(),
+            "spread_of_means": mu.std(0).tolist(),
+            "mean_sigma": np.sqrt(sigma2).mean(0).tolist(),
+            "aggregate_variance": (mu.var(0) + sigma2.mean(0)).tolist(),
+            "kl": float(kl.mean()),
+        },
+        "d_accuracy": {
+            "real": float((real > 0).mean()),
+            "reconstruction": float((reconstruction < 0).mean()),
+            "prior": float((prior < 0).mean()),
+        },
+        "decoder_gradient_norm": {name: float(norms[name]) for name in GRADIENT_TERMS},
+        "images": int(len(images)),
+    }
+
+
+def diagnosis_scalars(diagnosis: dict) -> dict[str, float]:
+    """`diagnose`'s output as the per-epoch history scalars of DIAGNOSIS_KEYS."""
+    posterior = diagnosis["posterior"]
+    accuracy = diagnosis["d_accuracy"]
+    norms = diagnosis["decoder_gradient_norm"]
+    return {
+        "diag_mean_abs_posterior_mean": float(np.mean(np.abs(posterior["mean_of_means"]))),
+        "diag_spread_of_posterior_means": float(np.mean(posterior["spread_of_means"])),
+        "diag_mean_sigma": float(np.mean(posterior["mean_sigma"])),
+        "diag_aggregate_variance": float(np.mean(posterior["aggregate_variance"])),
+        "diag_d_accuracy_real": accuracy["real"],
+        "diag_d_accuracy_reconstruction": accuracy["reconstruction"],
+        "diag_d_accuracy_prior": accuracy["prior"],
+        **{f"diag_grad_{name}": norms[name] for name in GRADIENT_TERMS},
+    }
 
 
 # --- evaluation and exports ------------------------------------------------------------------
@@ -437,6 +684,7 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
         "resumed_from_epoch": run.resumed_from,
         "final": run.final,
         "test": evaluate_test_set(model, test_images),
+        "diagnosis": diagnose(model, test_images[: max(config.diagnose_images, 1000)]),
         "feature_layer": {
             "name": feature_layer_name(config),
             "shape": [int(d) for d in layer_shape],
@@ -452,15 +700,19 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
 
 
 __all__ = [
+    "DIAGNOSIS_KEYS",
     "HISTORY_KEYS",
     "PARTS",
     "VAEGAN",
+    "balance_flags",
     "build_decoder",
     "build_discriminator",
     "build_encoder",
     "bundle_networks",
     "decode",
     "decoder_gan_loss",
+    "diagnose",
+    "diagnosis_scalars",
     "discriminator_loss",
     "encode",
     "evaluate_test_set",
@@ -468,6 +720,7 @@ __all__ = [
     "feature_layer_name",
     "feature_nll",
     "load",
+    "pixel_nll",
     "prepare_images",
     "sample",
     "train",

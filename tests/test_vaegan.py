@@ -94,7 +94,8 @@ def numpy_terms(model, images, eps, z_prior, training):
     In training mode the decoder and discriminator see one concatenated batch (shared
     batch-norm statistics), which is what the step does.
     """
-    gamma = model.config.gamma
+    config = model.config
+    gamma = config.gamma
     n = len(images)
     z_mean, z_log_var = (np.asarray(t, np.float64) for t in model.encoder(images))
     z = (z_mean + np.exp(0.5 * z_log_var) * eps).astype(np.float32)
@@ -106,7 +107,9 @@ def numpy_terms(model, images, eps, z_prior, training):
     features = np.asarray(features, np.float64).reshape(3 * n, -1)
     real, rec, prior = logits[:n], logits[n : 2 * n], logits[2 * n :]
     kl = -0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1)
-    llike = 0.5 * np.sum((features[:n] - features[n : 2 * n]) ** 2, axis=1)
+    feature = 0.5 * np.sum((features[:n] - features[n : 2 * n]) ** 2, axis=1)
+    pixels = 0.5 * np.sum((images - np.asarray(decoded)[:n]).reshape(n, -1) ** 2, axis=1)
+    llike = config.feature_weight * feature + config.pixel_weight * pixels
     d_loss = -(log_sigmoid(real) + log_sigmoid(-rec) + log_sigmoid(-prior))
     g_loss = -(log_sigmoid(rec) + log_sigmoid(prior))
     sigmoid = lambda v: 1 / (1 + np.exp(-v))
@@ -115,11 +118,17 @@ def numpy_terms(model, images, eps, z_prior, training):
         "llike": llike.mean(),
         "d_loss": d_loss.mean(),
         "g_loss": g_loss.mean(),
-        "encoder_loss": kl.mean() + llike.mean(),
+        "llike_feature": feature.mean(),
+        "llike_pixel": pixels.mean(),
+        "g_reconstruction": -log_sigmoid(rec).mean(),
+        "g_prior": -log_sigmoid(prior).mean(),
+        "encoder_loss": config.kl_weight * kl.mean() + llike.mean(),
         "decoder_loss": gamma * llike.mean() + g_loss.mean(),
         "d_real": sigmoid(real).mean(),
         "d_reconstruction": sigmoid(rec).mean(),
         "d_fake": sigmoid(prior).mean(),
+        "d_trained": 1.0,  # balance="off": every step trains all three
+        "g_trained": 1.0,
     }
 
 
@@ -128,7 +137,7 @@ def test_each_loss_term_matches_a_numpy_computation(model, training):
     images, eps, z_prior = tiny_batch(model.config, count=4, seed=2)
     got = model.loss_terms(images, eps, z_prior, training=training)
     expected = numpy_terms(model, images, eps, z_prior, training)
-    assert set(got) == set(vaegan.HISTORY_KEYS)
+    assert set(got) == set(expected) and set(vaegan.HISTORY_KEYS) <= set(got)
     for key, value in expected.items():
         np.testing.assert_allclose(float(got[key]), value, rtol=2e-4, atol=1e-5, err_msg=key)
     assert float(got["prior"]) > 0 and float(got["llike"]) > 0
@@ -235,7 +244,9 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
     for key in ("config", "seed", "environment", "history", "epoch_seconds", "parameters"):
         assert key in record
     assert record["wall_time_seconds"] > 0 and record["images_per_second"] > 0
-    assert set(record["history"]) == set(vaegan.HISTORY_KEYS)
+    # 12 test images are diagnosed after every epoch (smoke: diagnose_images=64)
+    assert set(record["history"]) == set(vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS)
+    assert set(record["diagnosis"]) >= {"posterior", "d_accuracy", "decoder_gradient_norm"}
     assert all(len(v) == config.epochs for v in record["history"].values())
     with np.load(folder / "vaegan_samples.npz") as saved:
         assert saved["images"].shape == (config.export_samples, 28, 28)
@@ -285,3 +296,199 @@ def test_part_refuses_an_unknown_name(model):
     assert model.part("discriminator") is model.discriminator
     with pytest.raises(ValueError, match="unknown VAE-GAN part 'generator'.*encoder, decoder"):
         model.part("generator")
+
+
+def test_weighted_terms_match_numpy_with_every_recipe_field():
+    """feature_weight, pixel_weight, kl_weight enter L_llike and L_prior as the docstring says."""
+    config = tiny_config(feature_weight=0.5, pixel_weight=2.0, kl_weight=3.0, gamma=0.7)
+    seed_everything(config.seed)
+    model = vaegan.VAEGAN(config)
+    images, eps, z_prior = tiny_batch(config, count=4, seed=7)
+    got = model.loss_terms(images, eps, z_prior, training=False)
+    expected = numpy_terms(model, images, eps, z_prior, training=False)
+    for key, value in expected.items():
+        np.testing.assert_allclose(float(got[key]), value, rtol=2e-4, atol=1e-5, err_msg=key)
+
+
+def _zero(*arguments):
+    """A loss switched off: zero per image, yet a function of its input (zero gradients)."""
+    first = tf.cast(arguments[0], tf.float32)
+    return 0.0 * tf.reshape(first, (tf.shape(first)[0], -1))[:, 0]
+
+
+# term -> the networks one training step with only that term may change (Larsen's routing)
+ROUTING = {
+    "kl": {"encoder"},
+    "feature": {"encoder", "decoder"},
+    "pixel": {"encoder", "decoder"},
+    "decoder_gan": {"decoder"},
+    "discriminator_gan": {"discriminator"},
+}
+
+
+def _isolate(monkeypatch, keep):
+    """Replace every loss function but `keep`'s by zeros."""
+    functions = {
+        "kl": (vaegan.vae, "kl_to_standard_normal"),
+        "feature": (vaegan, "feature_nll"),
+        "pixel": (vaegan, "pixel_nll"),
+        "decoder_gan": (vaegan.dcgan, "generator_loss"),
+        "discriminator_gan": (vaegan, "discriminator_loss"),
+    }
+    for term, (module, name) in functions.items():
+        if term != keep:
+            monkeypatch.setattr(module, name, _zero)
+
+
+def _trainable(model):
+    return {p: [w.numpy().copy() for w in model.part(p).trainable_variables] for p in vaegan.PARTS}
+
+
+def _changed(before, after):
+    return {
+        part
+        for part in vaegan.PARTS
+        if any(not np.array_equal(a, b) for a, b in zip(before[part], after[part], strict=True))
+    }
+
+
+def _one_step(config, seed=8):
+    seed_everything(config.seed)
+    model = vaegan.VAEGAN(config)
+    images, eps, z_prior = tiny_batch(config, count=4, seed=seed)
+    before = _trainable(model)
+    model._train_step(tf.constant(images), tf.constant(np.stack([eps, z_prior])))
+    return model, _changed(before, _trainable(model))
+
+
+@pytest.mark.parametrize("term", sorted(ROUTING))
+def test_each_loss_term_alone_changes_only_the_networks_it_trains(monkeypatch, term):
+    """One step with every other term zeroed: exactly the routed networks move."""
+    _isolate(monkeypatch, term)
+    _, changed = _one_step(tiny_config(pixel_weight=1.0))
+    assert changed == ROUTING[term]
+
+
+def test_balance_flags_follow_the_margin_rule():
+    config = tiny_config(balance="margin", equilibrium=0.68, margin=0.35)
+    flags = lambda real, fake: tuple(  # noqa: E731
+        float(f) for f in vaegan.balance_flags(config, tf.constant(real), tf.constant(fake))
+    )
+    # cross-entropy softplus(-l) for real, softplus(l) for fake; 0.68 at l = -0.27 / 0.27
+    balanced = flags([0.3, 0.2], [-0.3, -0.2])  # both costs near the equilibrium
+    assert balanced == (1.0, 1.0)
+    wins = flags([6.0, 6.0], [-0.3, -0.2])  # D's cost on real images ~0: D wins by the margin
+    assert wins == (0.0, 1.0)
+    loses = flags([0.3, 0.2], [4.0, 4.0])  # D's cost on fakes ~4: D loses by the margin
+    assert loses == (1.0, 0.0)
+    both = flags([6.0, 6.0], [4.0, 4.0])  # wins on real, loses on fakes: neither rests
+    assert both == (1.0, 1.0)
+    assert flags([6.0], [-6.0]) == (0.0, 1.0)
+    off = tiny_config(balance="off")
+    assert [
+        float(f) for f in vaegan.balance_flags(off, tf.constant([9.0]), tf.constant([-9.0]))
+    ] == [1.0, 1.0]
+
+
+def test_a_resting_discriminator_is_not_updated_at_all(monkeypatch):
+    """d_on = 0: D's weights and its Adam step count stay; encoder and decoder still train."""
+    monkeypatch.setattr(vaegan, "balance_flags", lambda *a: (tf.constant(0.0), tf.constant(1.0)))
+    model, changed = _one_step(tiny_config(balance="margin"))
+    assert changed == {"encoder", "decoder"}
+    assert int(model.optimizers["discriminator"].iterations) == 0
+    assert int(model.optimizers["decoder"].iterations) == 1
+
+
+def test_a_losing_discriminator_drops_the_decoders_gan_term(monkeypatch):
+    """g_on = 0 with only the GAN terms left: the decoder gets no gradient, D still trains."""
+    _isolate(monkeypatch, "decoder_gan")
+    monkeypatch.setattr(vaegan, "discriminator_loss", lambda r, x, p: tf.nn.softplus(-r))
+    monkeypatch.setattr(vaegan, "balance_flags", lambda *a: (tf.constant(1.0), tf.constant(0.0)))
+    _, changed = _one_step(tiny_config(balance="margin"))
+    assert changed == {"discriminator"}
+
+
+def test_per_network_learning_rates_reach_their_optimizers():
+    config = tiny_config(learning_rate=1e-3, encoder_learning_rate=5e-3,
+                         discriminator_learning_rate=1e-4)  # fmt: skip
+    model = vaegan.VAEGAN(config)
+    rates = {p: float(model.optimizers[p].learning_rate) for p in vaegan.PARTS}
+    np.testing.assert_allclose(
+        [rates["encoder"], rates["decoder"], rates["discriminator"]], [5e-3, 1e-3, 1e-4]
+    )
+
+
+def test_decoder_without_batch_norm_is_the_same_in_training_and_inference():
+    config = tiny_config(decoder_batchnorm=False)
+    decoder = vaegan.build_decoder(config)
+    assert not any(
+        isinstance(layer, tf.keras.layers.BatchNormalization) for layer in decoder.layers
+    )
+    z = np.random.default_rng(9).standard_normal((6, config.latent_dim)).astype(np.float32)
+    train, infer = np.asarray(decoder(z, training=True)), np.asarray(decoder(z, training=False))
+    np.testing.assert_array_equal(train, infer)  # no batch statistics: each image from its code
+    assert train.shape == (6, 28, 28, 1) and np.abs(train).max() <= 1.0
+    assert train.std() > 0  # He weights: the output is not a constant
+
+
+def test_diagnose_reports_statistics_and_changes_no_state():
+    config = tiny_config(pixel_weight=0.0)
+    seed_everything(config.seed)
+    model = vaegan.VAEGAN(config)
+    images = tiny_batch(config, count=40, seed=10)[0]
+    state = [v.numpy().copy() for v in model.networks.weights]
+    first = vaegan.diagnose(model, images)
+    for kept, variable in zip(state, model.networks.weights, strict=True):
+        np.testing.assert_array_equal(kept, variable.numpy())  # BN statistics included
+    assert first == vaegan.diagnose(model, images)  # deterministic
+    mu, log_var = (np.asarray(t, np.float64) for t in model.encoder(images, training=False))
+    posterior = first["posterior"]
+    np.testing.assert_allclose(posterior["mean_of_means"], mu.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(posterior["spread_of_means"], mu.std(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        posterior["aggregate_variance"], mu.var(0) + np.exp(log_var).mean(0), rtol=1e-4
+    )
+    assert all(0.0 <= v <= 1.0 for v in first["d_accuracy"].values())
+    norms = first["decoder_gradient_norm"]
+    assert norms["pixel"] == 0.0  # pixel_weight 0: no pixel gradient
+    assert norms["feature"] > 0 and norms["gan_reconstruction"] > 0 and norms["gan_prior"] > 0
+    scalars = vaegan.diagnosis_scalars(first)
+    assert set(scalars) == set(vaegan.DIAGNOSIS_KEYS)
+
+
+def test_the_pixel_gradient_norm_scales_with_gamma_times_pixel_weight():
+    norms = []
+    for pixel_weight in (1.0, 3.0):
+        config = tiny_config(pixel_weight=pixel_weight)
+        seed_everything(config.seed)
+        model = vaegan.VAEGAN(config)
+        norms.append(vaegan.diagnose(model, tiny_batch(config, 8, 11)[0])["decoder_gradient_norm"])
+    np.testing.assert_allclose(norms[1]["pixel"], 3.0 * norms[0]["pixel"], rtol=1e-4)
+    np.testing.assert_allclose(norms[1]["gan_prior"], norms[0]["gan_prior"], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("pixel_weight", -1.0, "pixel_weight must be a non-negative"),
+        ("kl_weight", "1", "kl_weight must be a non-negative"),
+        ("encoder_learning_rate", 0.0, "encoder_learning_rate must be a positive"),
+        ("discriminator_learning_rate", -1e-4, "discriminator_learning_rate"),
+        ("decoder_batchnorm", 1, "decoder_batchnorm must be True or False"),
+        ("balance", "always", "unknown balance 'always'.*off, margin"),
+        ("margin", 0.9, r"margin \(0.9\) must be below equilibrium"),
+        ("equilibrium", 0.0, "equilibrium must be a positive"),
+        ("diagnose_images", -1, "diagnose_images must be a non-negative integer"),
+    ],
+)
+def test_config_rejects_impossible_recipe_fields(field, value, message):
+    with pytest.raises(ConfigError, match=message):
+        make_config("vaegan", "smoke", **{field: value})
+
+
+def test_config_rejects_an_empty_reconstruction_loss():
+    with pytest.raises(ConfigError, match="feature_weight and pixel_weight are both 0"):
+        make_config("vaegan", "smoke", feature_weight=0.0)
+    config = make_config("vaegan", "smoke", decoder_learning_rate=2e-4)
+    assert config.learning_rate_of("decoder") == 2e-4
+    assert config.learning_rate_of("encoder") == config.learning_rate  # None = learning_rate
