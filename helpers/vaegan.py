@@ -63,10 +63,12 @@ import tensorflow as tf
 from helpers import dcgan, vae
 from helpers.config import VAEGANConfig
 from helpers.data import Dataset, batches_with_noise, to_uint8_images
+from helpers.results import result_name
 from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
 from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
 
 MODEL = "vaegan"
+RECONSTRUCTED_TEST_IMAGES = 1000  # exported for the comparison (as the VAE does)
 IMAGE_SHAPE = (28, 28, 1)
 LOG_2PI = math.log(2.0 * math.pi)
 # Per-epoch means of these, in this order, are the history. d_loss / g_loss / d_real / d_fake
@@ -624,7 +626,8 @@ def evaluate_test_set(model: VAEGAN, images: np.ndarray, batch_size: int = 500) 
 def load(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:
     """The exported VAE-GAN of `config` (default: runs/<profile>/results/vaegan.weights.h5)."""
     model = VAEGAN(config)
-    model.networks.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
+    name = result_name(MODEL, config.latent_dim)
+    model.networks.load_weights(path or results_dir(config.profile) / f"{name}.weights.h5")
     return model
 
 
@@ -646,8 +649,10 @@ def decode(model: VAEGAN, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
 
 
 def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
-    """Write vaegan.json, vaegan_samples.npz, vaegan_epoch_samples.npz, vaegan_latent.npz and
-    vaegan.weights.h5 into runs/<profile>/results/; returns their paths.
+    """Write vaegan.json, vaegan_samples.npz, vaegan_epoch_samples.npz, vaegan_latent.npz,
+    vaegan_reconstructions.npz (Dec(E[z|x]) of the first 1,000 test digits, uint8, with their
+    labels) and vaegan.weights.h5 into runs/<profile>/results/ (`vaegan_z16...` at another
+    latent size than the paper's 2); returns their paths.
 
     The test split of the run's data set: its posterior means go to the latent file, and the
     test-set losses and pixel reconstruction error to the JSON. `evaluation` (optional) adds
@@ -655,22 +660,30 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
     """
     config, model = run.config, run.model
     out = results_dir(config.profile)
+    name = result_name(MODEL, config.latent_dim)
     began = time.perf_counter()
     _, test_images = prepare_images(config, run.data)
     samples = sample(model, config.export_samples, config.seed)
     paths = {
-        "samples": atomic_write_npz(out / f"{MODEL}_samples.npz", images=samples),
+        "samples": atomic_write_npz(out / f"{name}_samples.npz", images=samples),
         "epoch_samples": atomic_write_npz(
-            out / f"{MODEL}_epoch_samples.npz",
+            out / f"{name}_epoch_samples.npz",
             images=run.epoch_samples,
             epochs=run.epochs.astype(np.int32),
         ),
         "latent": atomic_write_npz(
-            out / f"{MODEL}_latent.npz",
-            means=encode(model, test_images),
+            out / f"{name}_latent.npz",
+            means=(means := encode(model, test_images)),
             labels=np.asarray(run.data.y_test, dtype=np.uint8),
         ),
-        "weights": save_weights(model.networks, out / f"{MODEL}.weights.h5"),
+        "reconstructions": atomic_write_npz(
+            out / f"{name}_reconstructions.npz",
+            images=to_uint8_images(
+                decode(model, means[:RECONSTRUCTED_TEST_IMAGES]), value_range=(-1.0, 1.0)
+            ),
+            labels=np.asarray(run.data.y_test[:RECONSTRUCTED_TEST_IMAGES], dtype=np.uint8),
+        ),
+        "weights": save_weights(model.networks, out / f"{name}.weights.h5"),
     }
     layer_shape = model.discriminator.outputs[1].shape[1:]
     feature_count = int(np.prod(layer_shape))
@@ -695,7 +708,7 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
         **(evaluation or {}),
     }
     payload["export_seconds"] = time.perf_counter() - began
-    paths["json"] = write_results(config.profile, MODEL, payload, config)
+    paths["json"] = write_results(config.profile, name, payload, config)
     return paths
 
 

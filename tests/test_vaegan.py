@@ -13,6 +13,7 @@ from scipy.stats import norm
 from helpers import vaegan
 from helpers.config import ConfigError, make_config
 from helpers.data import Dataset
+from helpers.results import result_name
 from helpers.runs import Checkpointer, results_dir
 from helpers.training import NonFiniteLossError, seed_everything
 
@@ -232,15 +233,17 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
 
     # the exports of the resumed run: names, keys, shapes and dtypes of the brief
     paths = vaegan.export_results(resumed)
+    name = result_name("vaegan", config.latent_dim)  # vaegan_z3: not the paper's latent 2
     folder = results_dir(config.profile)
     assert {p.name for p in paths.values()} == {
-        "vaegan.json",
-        "vaegan_samples.npz",
-        "vaegan_epoch_samples.npz",
-        "vaegan_latent.npz",
-        "vaegan.weights.h5",
+        f"{name}.json",
+        f"{name}_samples.npz",
+        f"{name}_epoch_samples.npz",
+        f"{name}_latent.npz",
+        f"{name}_reconstructions.npz",
+        f"{name}.weights.h5",
     }
-    record = json.loads((folder / "vaegan.json").read_text())
+    record = json.loads((folder / f"{name}.json").read_text())
     for key in ("config", "seed", "environment", "history", "epoch_seconds", "parameters"):
         assert key in record
     assert record["wall_time_seconds"] > 0 and record["images_per_second"] > 0
@@ -248,17 +251,20 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
     assert set(record["history"]) == set(vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS)
     assert set(record["diagnosis"]) >= {"posterior", "d_accuracy", "decoder_gradient_norm"}
     assert all(len(v) == config.epochs for v in record["history"].values())
-    with np.load(folder / "vaegan_samples.npz") as saved:
+    with np.load(folder / f"{name}_samples.npz") as saved:
         assert saved["images"].shape == (config.export_samples, 28, 28)
         assert saved["images"].dtype == np.uint8
-    with np.load(folder / "vaegan_epoch_samples.npz") as saved:
+    with np.load(folder / f"{name}_epoch_samples.npz") as saved:
         assert saved["images"].shape == (2, config.epoch_samples, 28, 28)
         np.testing.assert_array_equal(saved["epochs"], [1, 2])
-    with np.load(folder / "vaegan_latent.npz") as saved:
+    with np.load(folder / f"{name}_latent.npz") as saved:
         assert saved["means"].shape == (12, config.latent_dim)
         assert saved["means"].dtype == np.float32
         np.testing.assert_array_equal(saved["labels"], data["y_test"])
         means = saved["means"]
+    with np.load(folder / f"{name}_reconstructions.npz") as saved:  # Dec(E[z|x]) of those codes
+        np.testing.assert_array_equal(saved["images"], resumed.model.generate(means))
+        np.testing.assert_array_equal(saved["labels"], data["y_test"])
     reloaded = vaegan.load(config)
     test_images = (data["x_test"].astype(np.float32) / 127.5 - 1.0)[..., None]
     np.testing.assert_allclose(reloaded.encode_means(test_images), means, rtol=1e-6, atol=1e-6)
