@@ -35,8 +35,8 @@ def _evidence(**changes):
             "dcgan": {"epochs": list(range(1, 31)), "within_noise_epoch": 12, "plateaued": True}
         },
         cost={
-            "dcgan": {"seconds_per_epoch": 30.0, "wall_time_seconds": 600.0, "epochs": 20},
-            "vae": {"seconds_per_epoch": 5.0, "wall_time_seconds": 150.0, "epochs": 30},
+            "dcgan": {"images_per_second": 900.0, "wall_time_seconds": 600.0, "epochs": 20},
+            "vae": {"images_per_second": 9000.0, "wall_time_seconds": 150.0, "epochs": 30},
         },
         latent_knn={"vae": 0.8},
         reconstruction_accuracy={"vae": 0.7, "vaegan": 0.75},
@@ -74,17 +74,23 @@ def test_lookalike_verdict_needs_both_pairs_and_says_who_hesitates_more_overall(
     assert verdicts.lookalike_verdict(below_real).verdict == DOES_NOT_HOLD
 
 
-def test_cost_verdict_compares_per_epoch_and_total_cost():
+def test_cost_verdict_compares_cost_per_image_and_total_cost():
     ev = _evidence()
     assert verdicts.cost_verdict(ev).verdict == HOLDS
     cheap_gan = dataclasses.replace(
         ev,
         cost={
-            "dcgan": {"seconds_per_epoch": 1.0, "wall_time_seconds": 10.0, "epochs": 10},
-            "vae": {"seconds_per_epoch": 5.0, "wall_time_seconds": 150.0, "epochs": 30},
+            "dcgan": {"images_per_second": 20000.0, "wall_time_seconds": 10.0, "epochs": 10},
+            "vae": {"images_per_second": 9000.0, "wall_time_seconds": 150.0, "epochs": 30},
         },
     )
     assert verdicts.cost_verdict(cheap_gan).verdict == DOES_NOT_HOLD
+    # fast per image but trained longer in all (more epochs): only half of the claim holds
+    longer = dataclasses.replace(
+        cheap_gan,
+        cost={**cheap_gan.cost, "dcgan": {**cheap_gan.cost["dcgan"], "wall_time_seconds": 900.0}},
+    )
+    assert verdicts.cost_verdict(longer).verdict == PARTLY
     assert verdicts.cost_verdict(dataclasses.replace(ev, cost={})).verdict == NOT_MEASURED
 
 
