@@ -94,22 +94,25 @@ def _batch_norm_relu(x, seed: int, index: int, policy: str, name: str):
     return keras.layers.ReLU(dtype=policy, name=f"{name}_relu")(x)
 
 
-def build_discriminator(config: DCGANConfig) -> keras.Model:
+def build_discriminator(config: DCGANConfig, batchnorm: bool = True) -> keras.Model:
     """D: images float32 [N, 28, 28, 1] in [-1, 1] -> one logit float32 [N, 1] (D(x) = sigmoid).
 
     Strided 5x5 convolutions (no pooling), LeakyReLU(0.2), batch norm on all but the first
     layer (Radford et al.), then one dense output unit kept in float32 under mixed precision.
+    `batchnorm=False` (the VAE-GAN's option): the same layers with biases and no batch norm,
+    so D's output and features for an image do not depend on the rest of its batch.
     """
     k, seed, policy = config.kernel_size, config.seed, config.precision
     images = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name="images")
     x = images
     for index, width in enumerate(config.discriminator_widths):
+        normalised = batchnorm and index > 0
         x = keras.layers.Conv2D(
-            width, k, strides=2, padding="same", use_bias=index == 0,
+            width, k, strides=2, padding="same", use_bias=not normalised,
             kernel_initializer=_weights(seed, 100 + 2 * index), dtype=policy,
             name=f"conv{index + 1}",
         )(x)  # fmt: skip
-        if index > 0:
+        if normalised:
             x = keras.layers.BatchNormalization(
                 gamma_initializer=_weights(seed, 101 + 2 * index, mean=1.0), dtype=policy,
                 name=f"conv{index + 1}_bn",

@@ -104,6 +104,10 @@ DIAGNOSIS_KEYS = (
     "diag_grad_gan_prior",  # ... of -log D(x_p)
 )
 GRADIENT_TERMS = ("feature", "pixel", "gan_reconstruction", "gan_prior")
+# What a warm-up epoch (config.warmup_epochs) measures; the other history keys are NaN then
+WARMUP_KEYS = ("encoder_loss", "decoder_loss", "prior", "llike", "llike_pixel", "d_trained",
+               "g_trained")  # fmt: skip
+WARMUP_ADAM = {"learning_rate": 1e-3, "beta_1": 0.9}  # Keras' Adam defaults (the VAE's optimizer)
 PARTS = ("encoder", "decoder", "discriminator")
 # Seed streams of the fixed noise; training noise uses epoch * 100000 + step, far below these.
 EPOCH_SAMPLE_STREAM = dcgan.EPOCH_SAMPLE_STREAM
@@ -172,9 +176,10 @@ def build_discriminator(config: VAEGANConfig) -> keras.Model:
     """Dis: images [N, 28, 28, 1] -> (logit [N, 1] float32, Dis_l features [N, h, w, c]).
 
     The DCGAN discriminator with the activations of its `feature_layer`-th strided convolution
-    block as a second output (same layers, same weights: one model, two heads).
+    block as a second output (same layers, same weights: one model, two heads); without batch
+    norm when `discriminator_batchnorm=False`.
     """
-    plain = dcgan.build_discriminator(config)
+    plain = dcgan.build_discriminator(config, batchnorm=config.discriminator_batchnorm)
     features = plain.get_layer(feature_layer_name(config)).output
     return keras.Model(plain.input, [plain.output, features], name="discriminator")
 
@@ -250,7 +255,6 @@ class VAEGAN:
     """Encoder, decoder, discriminator, three optimizers and the `tf.function` training step."""
 
     name = MODEL
-    guarded_keys = HISTORY_KEYS  # the NaN guard of the shared loop checks every training term
 
     def __init__(
         self,
@@ -276,7 +280,18 @@ class VAEGAN:
         }
         for part in PARTS:
             self.optimizers[part].build(self.part(part).trainable_variables)
+        # the warm-up's own Adam state (config.warmup_epochs): the VAE-GAN's optimizers start
+        # fresh when the GAN's losses take over
+        self.warmup_optimizers = {
+            part: keras.optimizers.Adam(**WARMUP_ADAM) for part in ("encoder", "decoder")
+        }
+        if config.warmup_epochs:
+            for part, optimizer in self.warmup_optimizers.items():
+                optimizer.build(self.part(part).trainable_variables)
+        # the NaN guard of the shared loop checks every term the epoch trained (train_epoch)
+        self.guarded_keys = HISTORY_KEYS
         self._train_step = tf.function(self._train_step_python)
+        self._warmup_step = tf.function(self._warmup_step_python)
         self._gradient_norms = tf.function(self.decoder_gradient_norms)
 
     def part(self, name: str) -> keras.Model:
@@ -299,6 +314,11 @@ class VAEGAN:
         """Everything a checkpoint must hold: weights, BN statistics, the optimizers' state."""
         out = {part: list(self.part(part).weights) for part in PARTS}
         out.update({f"{part}_optimizer": list(self.optimizers[part].variables) for part in PARTS})
+        if self.config.warmup_epochs:
+            out.update(
+                {f"{part}_warmup_optimizer": list(optimizer.variables)
+                 for part, optimizer in self.warmup_optimizers.items()}
+            )  # fmt: skip
         return out
 
     def parameters(self) -> dict[str, int]:
@@ -390,6 +410,30 @@ class VAEGAN:
         tf.cond(terms["d_trained"] > 0.5, update_discriminator, lambda: tf.constant(False))
         return tf.stack([terms[key] for key in HISTORY_KEYS])
 
+    def _warmup_step_python(self, images, noise):
+        """One warm-up step: encoder <- kl_weight * L_prior + pixel term, decoder <- pixel term
+        (a VAE with a Gaussian pixel likelihood); D is not called. The decoder sees the prior
+        codes too (its batch-norm statistics then mix both kinds of code, as later)."""
+        config = self.config
+        batch = tf.shape(images)[0]
+        with tf.GradientTape(persistent=True) as tape:
+            z_mean, z_log_var = self.encoder(images, training=True)
+            z = z_mean + tf.exp(0.5 * z_log_var) * noise[0]
+            decoded = self.decoder(tf.concat([z, noise[1]], axis=0), training=True)
+            pixel = tf.reduce_mean(pixel_nll(images, decoded[:batch]))
+            prior = tf.reduce_mean(vae.kl_to_standard_normal(z_mean, z_log_var))
+            decoder_loss = config.pixel_weight * pixel
+            encoder_loss = config.kl_weight * prior + decoder_loss
+        for part, loss in (("encoder", encoder_loss), ("decoder", decoder_loss)):
+            variables = self.part(part).trainable_variables
+            self.warmup_optimizers[part].apply(tape.gradient(loss, variables), variables)
+        del tape
+        values = {"encoder_loss": encoder_loss, "decoder_loss": decoder_loss, "prior": prior,
+                  "llike": decoder_loss, "llike_pixel": pixel,
+                  "d_trained": tf.constant(0.0), "g_trained": tf.constant(0.0)}  # fmt: skip
+        nan = tf.constant(float("nan"))
+        return tf.stack([values.get(key, nan) for key in HISTORY_KEYS])
+
     def decoder_gradient_norms(self, images, eps, z_prior) -> dict:
         """Global norm at the decoder's weights of each term of its loss, weighted as in it
         (gamma * feature_weight * feature, gamma * pixel_weight * pixel, -log D(x~),
@@ -421,9 +465,14 @@ class VAEGAN:
         return len(self.images) // self.config.batch_size * self.config.batch_size
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
-        """One epoch over `self.images`: batches and noise a function of (seed, epoch, step)."""
+        """One epoch over `self.images`: batches and noise a function of (seed, epoch, step).
+        Epochs up to config.warmup_epochs are warm-up epochs (WARMUP_KEYS measured, the rest
+        NaN)."""
         steps = len(self.images) // self.config.batch_size
-        return self.run_steps(training_batches(self.config, self.images, epoch), steps)
+        warmup = epoch <= self.config.warmup_epochs
+        self.guarded_keys = WARMUP_KEYS if warmup else HISTORY_KEYS
+        step = self._warmup_step if warmup else self._train_step
+        return self.run_steps(training_batches(self.config, self.images, epoch), steps, step)
 
     def epoch_samples(self) -> np.ndarray:
         """uint8 [epoch_samples, 28, 28]: Dec(z_p) of the same prior codes after every epoch."""
@@ -442,11 +491,13 @@ class VAEGAN:
                 "D loss": metrics["d_loss"], "D(x)": metrics["d_real"],
                 "D(x~)": metrics["d_reconstruction"], "D(x_p)": metrics["d_fake"]}  # fmt: skip
 
-    def run_steps(self, dataset: tf.data.Dataset, steps: int) -> dict[str, float]:
-        """One pass over `dataset` of (images, noise [2, B, latent]); batch-averaged metrics."""
+    def run_steps(self, dataset: tf.data.Dataset, steps: int, step=None) -> dict[str, float]:
+        """One pass over `dataset` of (images, noise [2, B, latent]) with `step` (default: the
+        training step); batch-averaged metrics."""
+        step = self._train_step if step is None else step
         totals = np.zeros(len(HISTORY_KEYS), np.float64)
         for images, noise in dataset.take(steps):
-            totals += self._train_step(images, noise).numpy()
+            totals += step(images, noise).numpy()
         return dict(zip(HISTORY_KEYS, (totals / steps).tolist(), strict=True))
 
     # --- inference (batch norm uses its moving statistics) -----------------------------------

@@ -441,7 +441,12 @@ FIELD_LABELS = {
     "hidden_units": "hidden units",
     "train_size": "training images",
     "precision": "precision",
-    "gamma": "γ (feature reconstruction weight)",
+    "gamma": "γ (the decoder's weight on reconstruction)",
+    "pixel_weight": "pixel term weight (beside D's features)",
+    "kl_weight": "KL weight",
+    "warmup_epochs": "warm-up epochs (VAE only, before the GAN)",
+    "discriminator_batchnorm": "batch norm in D",
+    "decoder_batchnorm": "batch norm in the decoder",
 }
 MODEL_LABELS = {"dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
 

@@ -8,13 +8,14 @@ with pdftotext (Debian's poppler-utils and chromium: `make report-deps`).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import report
-from tests.pdf_checks import pdf_pages_text, table_headers_in_pdf
+from tests.pdf_checks import main_part_pages, pdf_pages_text, table_headers_in_pdf
 from tests.test_report import PageView, assert_reads_well, png_output, require_tools
 
 # --- log lines ---------------------------------------------------------------------------------
@@ -268,3 +269,28 @@ def test_html_has_a_fixed_side_contents_with_figure_anchors(layout_report):
     assert position in ("sticky", "fixed")
     assert scrolled > 0
     assert box is not None and 0 <= box["y"] < 200  # still in view after scrolling
+
+
+# --- the published report ----------------------------------------------------------------------
+
+PUBLISHED_PDF = Path(__file__).resolve().parents[1] / "report" / f"{report.REPORT_NAME}.pdf"
+# issue 14: the chapters fit in 30 A4 pages; the references and the appendix follow them
+MAIN_PART_MAX_PAGES = 30
+
+
+def test_published_report_main_part_fits_in_thirty_pages():
+    require_tools("pdftotext")
+    assert PUBLISHED_PDF.is_file(), f"{PUBLISHED_PDF} is missing: run `make report`"
+    pages = pdf_pages_text(PUBLISHED_PDF)
+    main = main_part_pages(pages)
+    assert main <= MAIN_PART_MAX_PAGES, (
+        f"the report's main part runs to {main} pages (at most {MAIN_PART_MAX_PAGES})"
+    )
+    assert pages[-1].strip(), "the PDF ends on a blank page"
+
+
+def test_main_part_pages_counts_the_pages_before_the_references_heading():
+    pages = ["Title\nIntro", "Text citing References inline", "References\n[1] Goodfellow", "A"]
+    assert main_part_pages(pages) == 2
+    with pytest.raises(ValueError, match="References"):
+        main_part_pages(["no heading here"])

@@ -29,6 +29,11 @@ def tiny_config(**overrides):
         snapshot_epochs=(1, 2),
         export_samples=20,
         epoch_samples=10,
+        # Larsen et al.'s recipe (the config's defaults); tests of the warm-up, the pixel term
+        # and D without batch norm ask for them
+        warmup_epochs=0,
+        pixel_weight=0.0,
+        discriminator_batchnorm=True,
     )
     values.update(overrides)
     return make_config("vaegan", "smoke", **values)
@@ -481,6 +486,9 @@ def test_the_pixel_gradient_norm_scales_with_gamma_times_pixel_weight():
         ("encoder_learning_rate", 0.0, "encoder_learning_rate must be a positive"),
         ("discriminator_learning_rate", -1e-4, "discriminator_learning_rate"),
         ("decoder_batchnorm", 1, "decoder_batchnorm must be True or False"),
+        ("discriminator_batchnorm", "no", "discriminator_batchnorm must be True or False"),
+        ("warmup_epochs", 2, r"warmup_epochs must be an integer from 0 to epochs - 1 = 1"),
+        ("warmup_epochs", -1, "warmup_epochs must be an integer"),
         ("balance", "always", "unknown balance 'always'.*off, margin"),
         ("margin", 0.9, r"margin \(0.9\) must be below equilibrium"),
         ("equilibrium", 0.0, "equilibrium must be a positive"),
@@ -494,7 +502,79 @@ def test_config_rejects_impossible_recipe_fields(field, value, message):
 
 def test_config_rejects_an_empty_reconstruction_loss():
     with pytest.raises(ConfigError, match="feature_weight and pixel_weight are both 0"):
-        make_config("vaegan", "smoke", feature_weight=0.0)
+        make_config("vaegan", "smoke", feature_weight=0.0, pixel_weight=0.0, warmup_epochs=0)
     config = make_config("vaegan", "smoke", decoder_learning_rate=2e-4)
     assert config.learning_rate_of("decoder") == 2e-4
     assert config.learning_rate_of("encoder") == config.learning_rate  # None = learning_rate
+
+
+def test_warmup_needs_the_pixel_term():
+    with pytest.raises(ConfigError, match="warmup_epochs > 0 needs pixel_weight > 0"):
+        make_config("vaegan", "smoke", warmup_epochs=1, pixel_weight=0.0)
+
+
+def test_discriminator_without_batch_norm_scores_each_image_alone():
+    config = tiny_config(discriminator_batchnorm=False)
+    seed_everything(config.seed)
+    discriminator = vaegan.build_discriminator(config)
+    assert not [layer for layer in discriminator.layers if "batch_normalization" in
+                type(layer).__name__.lower() or layer.name.endswith("_bn")]  # fmt: skip
+    images, _, _ = tiny_batch(config, count=6)
+    logits, features = discriminator(images, training=True)
+    alone_logits, alone_features = discriminator(images[:2], training=True)
+    np.testing.assert_allclose(alone_logits, logits[:2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(alone_features, features[:2], rtol=1e-5, atol=1e-6)
+
+
+def _warmup_model(**overrides):
+    config = tiny_config(warmup_epochs=1, pixel_weight=1.0, **overrides)
+    seed_everything(config.seed)
+    rng = np.random.default_rng(3)
+    images = rng.uniform(-1, 1, (config.train_size, 28, 28, 1)).astype(np.float32)
+    return vaegan.VAEGAN(config, images=images)
+
+
+def test_a_warmup_epoch_trains_encoder_and_decoder_and_leaves_d_alone():
+    model = _warmup_model()
+    before = _trainable(model)
+    metrics = model.train_epoch(1)  # epoch 1 <= warmup_epochs: the warm-up
+    assert _changed(before, _trainable(model)) == {"encoder", "decoder"}
+    # the VAE-GAN's own optimizers have not stepped; the warm-up's have
+    assert all(int(opt.iterations) == 0 for opt in model.optimizers.values())
+    assert all(int(opt.iterations) > 0 for opt in model.warmup_optimizers.values())
+    for key in vaegan.HISTORY_KEYS:
+        assert np.isfinite(metrics[key]) == (key in vaegan.WARMUP_KEYS), key
+    assert metrics["d_trained"] == 0.0 and metrics["g_trained"] == 0.0
+    assert metrics["llike"] == pytest.approx(metrics["llike_pixel"])  # pixel_weight 1
+    assert set(model.guarded_keys) == set(vaegan.WARMUP_KEYS)
+
+    before = _trainable(model)
+    metrics = model.train_epoch(2)  # then the VAE-GAN's losses
+    assert _changed(before, _trainable(model)) == set(vaegan.PARTS)
+    assert all(np.isfinite(metrics[key]) for key in vaegan.HISTORY_KEYS)
+    assert model.guarded_keys == vaegan.HISTORY_KEYS
+
+
+@pytest.mark.slow
+def test_a_run_interrupted_in_its_warmup_resumes_exactly(tmp_path, monkeypatch):
+    config = tiny_config(epochs=3, warmup_epochs=2, pixel_weight=1.0, snapshot_epochs=(1, 3))
+    data = tiny_arrays(n_train=64, n_test=12)
+    dataset = Dataset("mnist", **data, source="synthetic")
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "straight"))
+    straight = vaegan.train(config, dataset, progress=False)
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "interrupted"))
+
+    def stop(epoch, metrics):
+        if epoch == 1:  # the warm-up's Adam state must come back from the checkpoint
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        vaegan.train(config, dataset, progress=False, on_epoch_end=stop)
+    resumed = vaegan.train(config, dataset, progress=False)
+    assert resumed.resumed_from == 1
+    for key in vaegan.HISTORY_KEYS:  # NaN (a warm-up epoch's D terms) compare equal here
+        np.testing.assert_array_equal(resumed.history[key], straight.history[key], err_msg=key)
+    d_loss = np.asarray(straight.history["d_loss"])
+    assert np.isnan(d_loss[:2]).all() and np.isfinite(d_loss[2])
+    for a, b in zip(resumed.model.networks.weights, straight.model.networks.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -1,0 +1,172 @@
+"""What each choice of the VAE-GAN recipe does: the `cpu` recipe, then one change at a time.
+
+Each variant trains the VAE-GAN of the profile (default `cpu`, latent 16) with one or more
+fields changed, in memory (no checkpoints, nothing written under runs/), and is scored with the
+project's classifier (cached under runs/<profile>/classifier/, trained there if missing):
+FID of 2,000 prior samples against 2,000 even-indexed test digits (biased upwards against the
+5,000-sample FIDs of the comparison: compare rows of this table only), classes present,
+coverage (Naeem et al.), sharpness against the real digits', and the share of 1,000 test
+digits whose reconstruction Dec(E[z|x]) keeps its label.
+
+    .venv/bin/python benchmarks/ablate_vaegan.py                 # ~15 minutes on 2 cores
+    .venv/bin/python benchmarks/ablate_vaegan.py --latent 2 --variants recipe no-warmup
+    .venv/bin/python benchmarks/ablate_vaegan.py --json ablation.json
+    .venv/bin/python benchmarks/ablate_vaegan.py --variants recipe --set epochs=9 --set gamma=0.3
+    .venv/bin/python benchmarks/ablate_vaegan.py --variants recipe --vae   # + the VAE's row
+
+`--vae` adds the VAE of the same latent size as a reference row, scored the same way: the one
+that notebook 03 exported under runs/<profile>/results/ (run it, or `make report`, first).
+
+Every variant uses the same seed, so two runs on one machine print the same numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from helpers import metrics, vae, vaegan  # noqa: E402
+from helpers.config import make_config  # noqa: E402
+from helpers.data import load_dataset  # noqa: E402
+from helpers.training import seed_everything  # noqa: E402
+
+# name: (what changes, config overrides)
+VARIANTS = {
+    "recipe": ("the profile's recipe", {}),
+    "no-warmup": ("no warm-up: all three losses from the first epoch", {"warmup_epochs": 0}),
+    "d-batchnorm": ("batch norm in D (Larsen et al., DCGAN)", {"discriminator_batchnorm": True}),
+    "gamma-1": ("γ = 1 instead of 0.1", {"gamma": 1.0}),
+}
+SAMPLES = 2000
+RECONSTRUCTED = 1000
+
+
+def score_variant(config, data, classifier, reference_features, reference_radii) -> dict:
+    seed_everything(config.seed)
+    x, x_test = vaegan.prepare_images(config, data)
+    model = vaegan.VAEGAN(config, images=x)
+    began = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        model.train_epoch(epoch)
+    seconds = time.perf_counter() - began
+    z = np.random.default_rng(config.seed + 1).standard_normal((SAMPLES, config.latent_dim))
+    samples = model.generate(z.astype(np.float32))
+    features, probabilities = classifier.outputs(samples)
+    _, coverage = metrics.density_coverage(reference_features, features, real_radii=reference_radii)
+    reconstructions = model.reconstruct(x_test[:RECONSTRUCTED])
+    kept = metrics.label_kept_share(
+        classifier.predict(reconstructions), data.y_test[:RECONSTRUCTED]
+    )
+    return {
+        "fid": metrics.frechet_distance(features, reference_features),
+        "classes": metrics.class_coverage(probabilities.argmax(1))["classes_covered"],
+        "coverage": float(coverage),
+        "sharpness": metrics.sharpness(samples),
+        "label_kept": kept,
+        "train_seconds": seconds,
+    }
+
+
+def score_vae(profile: str, latent: int, data, classifier, reference_features, reference_radii):
+    """The exported VAE of this latent size, scored as `score_variant` scores a VAE-GAN."""
+    config = make_config("vae", profile, latent_dim=latent)
+    model = vae.load(config)  # FileNotFoundError names the missing weights file
+    samples = vae.prior_samples(model, SAMPLES, config.seed + 1)
+    features, probabilities = classifier.outputs(samples)
+    _, coverage = metrics.density_coverage(reference_features, features, real_radii=reference_radii)
+    _, x_test = vae.prepare_images(config, data)
+    reconstructions = vae.decode_uint8(model, vae.encode_means(model, x_test[:RECONSTRUCTED]))
+    kept = metrics.label_kept_share(
+        classifier.predict(reconstructions), data.y_test[:RECONSTRUCTED]
+    )
+    return {
+        "fid": metrics.frechet_distance(features, reference_features),
+        "classes": metrics.class_coverage(probabilities.argmax(1))["classes_covered"],
+        "coverage": float(coverage),
+        "sharpness": metrics.sharpness(samples),
+        "label_kept": kept,
+        "train_seconds": float("nan"),
+    }
+
+
+def _parse_override(item: str) -> tuple[str, object]:
+    """`FIELD=VALUE` -> (field, value), the value read as JSON where it parses (numbers, true)."""
+    field, sep, text = item.partition("=")
+    if not sep or not field:
+        raise SystemExit(f"--set expects FIELD=VALUE, got {item!r}")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    return field, tuple(value) if isinstance(value, list) else value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--latent", type=int, default=16)
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="add a variant 'custom' with these config fields changed (repeatable)",
+    )
+    parser.add_argument(
+        "--vae", action="store_true", help="add the exported VAE of the same latent size as a row"
+    )
+    args = parser.parse_args(argv)
+    variants = {name: VARIANTS[name] for name in args.variants}
+    if args.set:
+        overrides = dict(_parse_override(item) for item in args.set)
+        variants["custom"] = (", ".join(args.set), overrides)
+
+    data = load_dataset("mnist")
+    classifier = metrics.load_classifier(args.profile, data=data)
+    reference = data.x_test[0::2][:SAMPLES]
+    reference_features, _ = classifier.outputs(reference)
+    reference_radii = metrics.knn_radii(reference_features, metrics.DENSITY_K)
+    real_sharpness = metrics.sharpness(reference)
+    rows = {}
+    print(f"VAE-GAN ablation: profile {args.profile}, latent {args.latent}; real digits' "
+          f"sharpness {real_sharpness:.3f}", flush=True)  # fmt: skip
+    header = f"{'variant':<12} {'FID':>7} {'classes':>7} {'coverage':>8} {'sharp/real':>10} " \
+             f"{'label kept':>10} {'train s':>8}  change"  # fmt: skip
+    print(header, flush=True)
+    if args.vae:
+        variants["vae"] = ("the VAE of notebook 03 (reference)", None)
+    for name, (description, overrides) in variants.items():
+        if overrides is None:
+            row = score_vae(
+                args.profile, args.latent, data, classifier, reference_features, reference_radii
+            )
+        else:
+            config = make_config(
+                "vaegan", args.profile, latent_dim=args.latent, diagnose_images=0, **overrides
+            )
+            row = score_variant(config, data, classifier, reference_features, reference_radii)
+        row["sharpness_vs_real"] = row["sharpness"] / real_sharpness
+        rows[name] = {"change": description, "overrides": overrides, **row}
+        print(f"{name:<12} {row['fid']:7.1f} {row['classes']:7d} {row['coverage']:8.3f} "
+              f"{row['sharpness_vs_real']:10.2f} {row['label_kept']:10.1%} "
+              f"{row['train_seconds']:8.0f}  {description}", flush=True)  # fmt: skip
+    if args.json:
+        record = {"profile": args.profile, "latent_dim": args.latent, "samples": SAMPLES,
+                  "real_sharpness": real_sharpness, "variants": rows}  # fmt: skip
+        args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
