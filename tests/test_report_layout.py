@@ -16,7 +16,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from helpers import report
 from tests.pdf_checks import main_part_pages, pdf_pages_text, table_headers_in_pdf
-from tests.test_report import PageView, assert_reads_well, png_output, require_tools
+from tests.test_report import (
+    PageView,
+    assert_reads_well,
+    caption_pattern,
+    png_output,
+    require_tools,
+)
 
 # --- log lines ---------------------------------------------------------------------------------
 
@@ -294,3 +300,35 @@ def test_main_part_pages_counts_the_pages_before_the_references_heading():
     assert main_part_pages(pages) == 2
     with pytest.raises(ValueError, match="References"):
         main_part_pages(["no heading here"])
+
+
+def test_published_report_prints_figures_4_to_7_on_one_page():
+    require_tools("pdftotext")
+    assert PUBLISHED_PDF.is_file(), f"{PUBLISHED_PDF} is missing: run `make report`"
+    pages = pdf_pages_text(PUBLISHED_PDF)
+    holding = {
+        number: [i + 1 for i, text in enumerate(pages) if caption_pattern(number).search(text)]
+        for number in (4, 5, 6, 7)
+    }
+    assert all(len(found) == 1 for found in holding.values()), holding
+    assert len({found[0] for found in holding.values()}) == 1, (
+        f"Figures 4-7 are printed on pages {holding} (issue 14: one page)"
+    )
+
+
+def test_pair_tags_become_classes_of_code_and_markdown_cells(tmp_path):
+    path = _write(
+        tmp_path,
+        "01_a",
+        [
+            new_code_cell("1", metadata={"tags": ["report-pair-first"]}),
+            new_code_cell("2", metadata={"tags": ["report-pair"]}),
+            new_markdown_cell("**Figure 1 —** One.", metadata={"tags": ["report-pair"]}),
+            new_markdown_cell("Not paired."),
+        ],
+    )
+    cells = report.merge_notebooks([path]).cells
+    classes = [cell.metadata.get("report_classes", "").split() for cell in cells]
+    assert "report-pair-first" in classes[0] and "report-pair" in classes[1]
+    assert "report-pair" in classes[2]
+    assert "report-pair" not in classes[3] and "report-pair-first" not in classes[3]

@@ -26,6 +26,8 @@ APPENDIX_TAG = "report-appendix"
 REFERENCES_TAG = "report-references"
 HIDE_OUTPUT_TAGS = {"remove_output", "remove-output", "report-hide-output"}
 SHOW_CODE_TAG = "report-show-code"
+# Two figures abreast with their captions below: figure, figure, caption, caption
+PAIR_TAGS = {"report-pair-first", "report-pair"}
 APPENDIX_TITLE = "Appendix"
 _DROPPED_MIME = ("application/vnd.jupyter.widget-view+json",)
 _DEPS_HINT = "run `make report-deps` (installs Debian's chromium and poppler-utils)"

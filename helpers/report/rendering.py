@@ -22,6 +22,7 @@ from helpers.report.common import (
     APPENDIX_TITLE,
     CAPTION_TAG,
     HIDE_OUTPUT_TAGS,
+    PAIR_TAGS,
     REFERENCES_TAG,
     REPORT_NAME,
     REPORT_TITLE,
@@ -48,6 +49,8 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
     widget views. Captions (markdown beginning **Figure N**) get the tag `report-caption` and the
     anchor `figure-N`. Cells tagged report-references follow the last notebook; cells tagged
     report-appendix follow them, under an "Appendix" heading that starts a new PDF page.
+    Cells tagged report-pair-first / report-pair get those names as classes: the template sets
+    them two abreast (figure, figure, caption, caption: a 2 x 2 block with captions below).
     """
     merged = nbformat.v4.new_notebook()
     main: list = []
@@ -78,6 +81,10 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
                     cell.metadata["report_print_code"] = True
             if cell.cell_type == "markdown" and _CAPTION.match(cell.source):
                 cell.metadata["tags"] = [*cell.metadata.get("tags", []), CAPTION_TAG]
+            pair = sorted(tags & PAIR_TAGS)  # two figures abreast, captions below (CSS)
+            if pair:
+                classes = cell.metadata.get("report_classes", "")
+                cell.metadata["report_classes"] = " ".join([classes, *pair]).strip()
             if APPENDIX_TAG in tags:
                 target = appendix
             elif REFERENCES_TAG in tags:
