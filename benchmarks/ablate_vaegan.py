@@ -50,6 +50,19 @@ SAMPLES = 2000
 RECONSTRUCTED = 1000
 
 
+def score_images(samples, reconstructions, labels, classifier, reference_features, reference_radii):
+    """The table's measures of uint8 prior samples and of reconstructions of labelled digits."""
+    features, probabilities = classifier.outputs(samples)
+    _, coverage = metrics.density_coverage(reference_features, features, real_radii=reference_radii)
+    return {
+        "fid": metrics.frechet_distance(features, reference_features),
+        "classes": metrics.class_coverage(probabilities.argmax(1))["classes_covered"],
+        "coverage": float(coverage),
+        "sharpness": metrics.sharpness(samples),
+        "label_kept": metrics.label_kept_share(classifier.predict(reconstructions), labels),
+    }
+
+
 def score_variant(config, data, classifier, reference_features, reference_radii) -> dict:
     seed_everything(config.seed)
     x, x_test = vaegan.prepare_images(config, data)
@@ -59,43 +72,31 @@ def score_variant(config, data, classifier, reference_features, reference_radii)
         model.train_epoch(epoch)
     seconds = time.perf_counter() - began
     z = np.random.default_rng(config.seed + 1).standard_normal((SAMPLES, config.latent_dim))
-    samples = model.generate(z.astype(np.float32))
-    features, probabilities = classifier.outputs(samples)
-    _, coverage = metrics.density_coverage(reference_features, features, real_radii=reference_radii)
-    reconstructions = model.reconstruct(x_test[:RECONSTRUCTED])
-    kept = metrics.label_kept_share(
-        classifier.predict(reconstructions), data.y_test[:RECONSTRUCTED]
+    row = score_images(
+        model.generate(z.astype(np.float32)),
+        model.reconstruct(x_test[:RECONSTRUCTED]),
+        data.y_test[:RECONSTRUCTED],
+        classifier,
+        reference_features,
+        reference_radii,
     )
-    return {
-        "fid": metrics.frechet_distance(features, reference_features),
-        "classes": metrics.class_coverage(probabilities.argmax(1))["classes_covered"],
-        "coverage": float(coverage),
-        "sharpness": metrics.sharpness(samples),
-        "label_kept": kept,
-        "train_seconds": seconds,
-    }
+    return {**row, "train_seconds": seconds}
 
 
 def score_vae(profile: str, latent: int, data, classifier, reference_features, reference_radii):
     """The exported VAE of this latent size, scored as `score_variant` scores a VAE-GAN."""
     config = make_config("vae", profile, latent_dim=latent)
     model = vae.load(config)  # FileNotFoundError names the missing weights file
-    samples = vae.prior_samples(model, SAMPLES, config.seed + 1)
-    features, probabilities = classifier.outputs(samples)
-    _, coverage = metrics.density_coverage(reference_features, features, real_radii=reference_radii)
     _, x_test = vae.prepare_images(config, data)
-    reconstructions = vae.decode_uint8(model, vae.encode_means(model, x_test[:RECONSTRUCTED]))
-    kept = metrics.label_kept_share(
-        classifier.predict(reconstructions), data.y_test[:RECONSTRUCTED]
+    row = score_images(
+        vae.prior_samples(model, SAMPLES, config.seed + 1),
+        vae.decode_uint8(model, vae.encode_means(model, x_test[:RECONSTRUCTED])),
+        data.y_test[:RECONSTRUCTED],
+        classifier,
+        reference_features,
+        reference_radii,
     )
-    return {
-        "fid": metrics.frechet_distance(features, reference_features),
-        "classes": metrics.class_coverage(probabilities.argmax(1))["classes_covered"],
-        "coverage": float(coverage),
-        "sharpness": metrics.sharpness(samples),
-        "label_kept": kept,
-        "train_seconds": float("nan"),
-    }
+    return {**row, "train_seconds": float("nan")}
 
 
 def _parse_override(item: str) -> tuple[str, object]:

@@ -213,14 +213,11 @@ class Interrupt(Exception):
     pass
 
 
-@pytest.mark.slow
-def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
-    config = tiny_config()
-    data = tiny_arrays(n_train=64, n_test=12)
-    dataset = Dataset("mnist", **data, source="synthetic")
+def _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch):
+    """(a straight run, a run stopped after epoch 1 and then resumed), in separate roots."""
+    dataset = Dataset("mnist", **tiny_arrays(n_train=64, n_test=12), source="synthetic")
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "straight"))
     straight = vaegan.train(config, dataset, progress=False)
-
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "interrupted"))
 
     def stop(epoch, metrics):
@@ -229,7 +226,14 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
 
     with pytest.raises(Interrupt):
         vaegan.train(config, dataset, progress=False, on_epoch_end=stop)
-    resumed = vaegan.train(config, dataset, progress=False)
+    return straight, vaegan.train(config, dataset, progress=False)
+
+
+@pytest.mark.slow
+def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
+    config = tiny_config()
+    straight, resumed = _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch)
+    data = tiny_arrays(n_train=64, n_test=12)  # the arrays both runs trained on
     assert resumed.resumed_from == 1 and straight.resumed_from == 0
     assert resumed.history == straight.history  # exactly, every key and epoch
     np.testing.assert_array_equal(resumed.epoch_samples, straight.epoch_samples)
@@ -558,19 +562,8 @@ def test_a_warmup_epoch_trains_encoder_and_decoder_and_leaves_d_alone():
 @pytest.mark.slow
 def test_a_run_interrupted_in_its_warmup_resumes_exactly(tmp_path, monkeypatch):
     config = tiny_config(epochs=3, warmup_epochs=2, pixel_weight=1.0, snapshot_epochs=(1, 3))
-    data = tiny_arrays(n_train=64, n_test=12)
-    dataset = Dataset("mnist", **data, source="synthetic")
-    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "straight"))
-    straight = vaegan.train(config, dataset, progress=False)
-    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "interrupted"))
-
-    def stop(epoch, metrics):
-        if epoch == 1:  # the warm-up's Adam state must come back from the checkpoint
-            raise Interrupt
-
-    with pytest.raises(Interrupt):
-        vaegan.train(config, dataset, progress=False, on_epoch_end=stop)
-    resumed = vaegan.train(config, dataset, progress=False)
+    # stopped after epoch 1: the warm-up's Adam state must come back from the checkpoint
+    straight, resumed = _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch)
     assert resumed.resumed_from == 1
     for key in vaegan.HISTORY_KEYS:  # NaN (a warm-up epoch's D terms) compare equal here
         np.testing.assert_array_equal(resumed.history[key], straight.history[key], err_msg=key)
