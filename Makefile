@@ -26,7 +26,7 @@ export VAE_VS_GAN_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: venv lint format test unit nbval report report-deps report-check benchmark lock clean-smoke colab-links
+.PHONY: venv lint format test unit nbval report report-deps report-check benchmark ablation lock clean-smoke colab-links
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ report-deps:
 # runs/smoke/report/ and checks the HTML in headless Chromium and the PDF with pdftotext.
 report-check: venv report-deps
 	$(BIN)/pytest tests/test_report.py
+
+# The VAE-GAN ablation that notebook 04 prints (latent 16, about 25 minutes on 2 cores): each
+# recipe choice undone in turn, plus the VAE of notebook 03 as a reference row (run that first).
+# Written to runs/$(PROFILE)/results/, published by the next `make report`.
+ablation: venv
+	$(BIN)/python benchmarks/ablate_vaegan.py --profile $(PROFILE) --latent 16 --vae --publish
 
 benchmark: venv
 	$(BIN)/python benchmarks/bench_dcgan.py

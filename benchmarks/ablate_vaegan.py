@@ -13,6 +13,11 @@ digits whose reconstruction Dec(E[z|x]) keeps its label.
     .venv/bin/python benchmarks/ablate_vaegan.py --json ablation.json
     .venv/bin/python benchmarks/ablate_vaegan.py --variants recipe --set epochs=9 --set gamma=0.3
     .venv/bin/python benchmarks/ablate_vaegan.py --variants recipe --vae   # + the VAE's row
+    make ablation            # every variant + the VAE row, published for notebook 04 (--publish)
+
+`--publish` writes the table as runs/<profile>/results/vaegan_z<latent>_ablation.json (with the
+recipe's config, the seed, the versions and the git commit, like every results file), which
+notebook 04 prints and `make report` publishes to results/<profile>/.
 
 `--vae` adds the VAE of the same latent size as a reference row, scored the same way: the one
 that notebook 03 exported under runs/<profile>/results/ (run it, or `make report`, first).
@@ -37,6 +42,8 @@ import numpy as np  # noqa: E402
 from helpers import metrics, vae, vaegan  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
+from helpers.results import ablation_name  # noqa: E402
+from helpers.runs import write_results  # noqa: E402
 from helpers.training import seed_everything  # noqa: E402
 
 # name: (what changes, config overrides)
@@ -127,7 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--vae", action="store_true", help="add the exported VAE of the same latent size as a row"
     )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="write the rows to runs/<profile>/results/ for notebook 04 (needs the recipe row)",
+    )
     args = parser.parse_args(argv)
+    if args.publish and "recipe" not in args.variants:
+        parser.error("--publish needs the 'recipe' variant: every row is read against it")
     variants = {name: VARIANTS[name] for name in args.variants}
     if args.set:
         overrides = dict(_parse_override(item) for item in args.set)
@@ -162,10 +176,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<12} {row['fid']:7.1f} {row['classes']:7d} {row['coverage']:8.3f} "
               f"{row['sharpness_vs_real']:10.2f} {row['label_kept']:10.1%} "
               f"{row['train_seconds']:8.0f}  {description}", flush=True)  # fmt: skip
+    record = {"profile": args.profile, "latent_dim": args.latent, "samples": SAMPLES,
+              "real_sharpness": real_sharpness, "variants": rows}  # fmt: skip
     if args.json:
-        record = {"profile": args.profile, "latent_dim": args.latent, "samples": SAMPLES,
-                  "real_sharpness": real_sharpness, "variants": rows}  # fmt: skip
         args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if args.publish:
+        recipe = make_config("vaegan", args.profile, latent_dim=args.latent, diagnose_images=0)
+        path = write_results(args.profile, ablation_name(args.latent), record, recipe)
+        print(f"published {path}", flush=True)
     return 0
 
 

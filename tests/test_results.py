@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,53 @@ def test_result_names_keep_the_papers_latent_plain_and_mark_another():
     assert result_name("vae", 16) == "vae_z16" and result_name("vaegan", 16) == "vaegan_z16"
     assert result_name("dcgan", 100) == "dcgan"  # the GAN's noise is not a latent code here
     assert model_label("vaegan_z16") == "VAE-GAN (z=16)" and model_label("vae") == "VAE"
+
+
+def _ablation_record(config, **recipe):
+    base = {"change": "the profile's recipe", "fid": 24.0, "classes": 9, "coverage": 0.5}
+    base.update(sharpness_vs_real=1.1, label_kept=0.966, train_seconds=270.0, **recipe)
+    variant = dict(base, change="no warm-up", fid=80.5, classes=6, coverage=0.2, label_kept=0.5)
+    vae_row = dict(base, change="the VAE (reference)", fid=27.5, train_seconds=float("nan"))
+    return {
+        "config": config.to_dict(),
+        "variants": {"recipe": base, "no-warmup": variant, "vae": vae_row},
+    }
+
+
+def test_ablation_is_read_from_the_results_folder_under_its_latent_name(project_root):
+    from helpers.config import make_config
+
+    config = make_config("vaegan", "smoke", latent_dim=16)
+    assert results.ablation_name(2) == "vaegan_ablation"
+    assert results.ablation_name(16) == "vaegan_z16_ablation"
+    assert results.read_ablation("smoke", 16) is None
+    atomic_write_json(results_dir("smoke") / "vaegan_z16_ablation.json", _ablation_record(config))
+    assert results.read_ablation("smoke", 16)["variants"]["recipe"]["fid"] == 24.0
+    assert results.read_ablation("smoke", 2) is None
+
+
+def test_ablation_names_the_fields_where_the_recipe_has_changed_since():
+    from helpers.config import make_config
+
+    config = make_config("vaegan", "smoke", latent_dim=16)
+    # diagnose_images is the ablation's own field, not part of the recipe
+    record = _ablation_record(dataclasses.replace(config, diagnose_images=0))
+    assert results.ablation_stale_fields(record, config) == []
+    record = _ablation_record(dataclasses.replace(config, gamma=0.5, epochs=3))
+    assert results.ablation_stale_fields(record, config) == ["epochs", "gamma"]
+
+
+def test_ablation_table_and_effects_are_read_against_the_recipe_row():
+    from helpers.config import make_config
+
+    record = _ablation_record(make_config("vaegan", "smoke"))
+    table = results.ablation_table(record).splitlines()
+    assert table[2].startswith("| **the recipe** | 24.0 | 9 | 0.500 | 1.10 | 96.6% | 270 |")
+    assert table[3].startswith("| no-warmup: no warm-up | 80.5 | 6 | 0.200 |")
+    assert table[4].endswith("| 96.6% | – |")  # the VAE was not trained by the ablation
+    effects = results.ablation_effects(record)
+    assert effects[0] == (
+        "no warm-up: FID 80.5 (+56.5), 6 classes (-3), coverage 0.200 (-0.300), "
+        "label kept 50.0% (-46.6 points)."
+    )
+    assert effects[1].startswith("the VAE (reference): FID 27.5 (+3.5), 9 classes (+0)")
