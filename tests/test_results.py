@@ -25,6 +25,20 @@ def test_read_model_results_names_the_notebook_and_reads_what_is_there(project_r
     assert read["epoch_images"].shape == (1, 4, 28, 28) and read["epochs"].tolist() == [1]
 
 
+def test_exported_reconstructions_keep_the_models_that_have_them(project_root):
+    folder = results_dir("smoke")
+    images = np.full((3, 28, 28), 9, np.uint8)
+    atomic_write_npz(folder / "vae_z16_latent.npz", means=np.zeros((3, 16)), labels=np.arange(3))
+    atomic_write_npz(folder / "vae_z16_reconstructions.npz", images=images, labels=np.arange(3))
+    atomic_write_npz(folder / "vaegan_z16_latent.npz", means=np.zeros((3, 16)))  # no images
+    found = results.exported_reconstructions(
+        "smoke", {"vaegan_z16": "VAE-GAN, latent 16", "vae_z16": "VAE, latent 16"}
+    )
+    assert list(found) == ["VAE, latent 16"]
+    np.testing.assert_array_equal(found["VAE, latent 16"], images)
+    assert results.exported_reconstructions("smoke", {}) == {}
+
+
 def test_read_samples_refuses_bad_files(tmp_path):
     truncated = tmp_path / "cut.npz"
     atomic_write_npz(truncated, images=np.zeros((10, 28, 28), np.uint8))
