@@ -1,5 +1,7 @@
-"""Figures: saving them where the run keeps them, sample grids (alone, in a row, in a column),
-loss curves, bar panels, layer diagrams, latent scatters."""
+"""Generic figures: saving them where the run keeps them, sample grids (alone, in a row, in a
+column), loss curves, bar panels, layer diagrams, latent scatters. Every function takes arrays
+(or dicts of them) and returns a matplotlib figure; the report's own figures, built from these,
+are in helpers.figures."""
 
 from __future__ import annotations
 
@@ -257,64 +259,4 @@ def latent_scatter(latents: dict[str, tuple[np.ndarray, np.ndarray]], title: str
         scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=2, alpha=0.6)
         ax.set(title=f"{name}: {title or 'test-set posterior means'}", xlabel=xlabel, ylabel=ylabel)
     fig.colorbar(scatter, ax=axes[0].tolist(), ticks=range(10), label="digit")
-    return fig
-
-
-# Panels of the VAE-GAN diagnosis: (title, [(history key, legend label)], y label, log scale)
-DIAGNOSIS_PANELS = (
-    (
-        "posterior q(z|x) against the prior N(0, I)",
-        [
-            ("diag_aggregate_variance", "variance of the aggregate posterior (prior: 1)"),
-            ("diag_mean_sigma", "posterior std σ (prior: 1)"),
-            ("diag_mean_abs_posterior_mean", "|mean of E[z|x]| (prior: 0)"),
-        ],
-        "mean over latent dimensions",
-        False,
-    ),
-    (
-        "discriminator accuracy (inference mode)",
-        [
-            ("diag_d_accuracy_real", "real digits called real"),
-            ("diag_d_accuracy_reconstruction", "reconstructions called fake"),
-            ("diag_d_accuracy_prior", "prior samples called fake"),
-        ],
-        "share of images",
-        False,
-    ),
-    (
-        "decoder gradient per loss term",
-        [
-            ("diag_grad_feature", "γ · feature reconstruction"),
-            ("diag_grad_pixel", "γ · pixel reconstruction"),
-            ("diag_grad_gan_reconstruction", "GAN term on reconstructions"),
-            ("diag_grad_gan_prior", "GAN term on prior samples"),
-        ],
-        "gradient norm",
-        True,
-    ),
-)
-
-
-def diagnosis_figure(histories: dict[str, dict[str, list[float]]]):
-    """Three panels per epoch for each run in `histories` (label -> history with the diag_*
-    keys of helpers.vaegan.DIAGNOSIS_KEYS): posterior vs prior, D's accuracy, and the norm of
-    each loss term's gradient at the decoder. Runs are told apart by line style."""
-    styles = ("-", "--", ":", "-.")
-    fig, axes = plt.subplots(1, len(DIAGNOSIS_PANELS), figsize=(15, 3.9))
-    for ax, (title, keys, ylabel, log) in zip(axes, DIAGNOSIS_PANELS, strict=True):
-        for index, (key, label) in enumerate(keys):
-            for style, (run, history) in zip(styles, histories.items(), strict=False):
-                values = history.get(key)
-                if not values:
-                    continue
-                epochs = np.arange(1, len(values) + 1)
-                name = f"{label}, {run}" if len(histories) > 1 else label
-                ax.plot(epochs, values, style, marker="o", ms=3, color=f"C{index}", label=name)
-        ax.set(title=title, xlabel="epoch", ylabel=ylabel)
-        if log:
-            ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
     return fig

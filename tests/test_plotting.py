@@ -84,19 +84,6 @@ def test_latent_scatter_draws_one_panel_per_model():
     plt.close(fig)
 
 
-def test_diagnosis_figure_draws_every_diagnosed_quantity_of_every_run():
-    keys = [key for _, pairs, _, _ in plotting.DIAGNOSIS_PANELS for key, _ in pairs]
-    history = {key: [1.0, 0.5, 0.25] for key in keys}
-    fig = plotting.diagnosis_figure({"z=2": history, "z=16": history})
-    lines = [line for ax in fig.axes for line in ax.get_lines()]
-    assert len(fig.axes) == 3 and len(lines) == 2 * len(keys)
-    assert all(len(line.get_xdata()) == 3 for line in lines)
-    assert fig.axes[2].get_yscale() == "log"  # gradient norms span orders of magnitude
-    partial = plotting.diagnosis_figure({"run": {keys[0]: [1.0]}})  # missing keys: no line
-    assert sum(len(ax.get_lines()) for ax in partial.axes) == 1
-    plt.close("all")
-
-
 def grid_images(count: int, value: int) -> np.ndarray:
     return np.full((count, 28, 28), value, np.uint8)
 
