@@ -38,21 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Results I/O lives in helpers.results; re-exported here for the notebooks and the CLI.
-from helpers.results import (  # noqa: F401
-    MODEL_LABELS,
-    RESULT_NOTEBOOKS,
-    MissingResultError,
-    SampleFileError,
-    check_images,
-    markdown_table,
-    model_label,
-    read_encoder_results,
-    read_model_results,
-    read_samples,
-    result_name,
-    training_cost,
-)
+from helpers.results import SampleFileError, check_images, read_samples
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
