@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from helpers import metrics, vae, vaegan  # noqa: E402
+from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
 from helpers.results import ablation_name  # noqa: E402
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         variants["custom"] = (", ".join(args.set), overrides)
 
     data = load_dataset("mnist")
-    classifier = metrics.load_classifier(args.profile, data=data)
+    classifier = load_classifier(args.profile, data=data)
     reference = data.x_test[0::2][:SAMPLES]
     reference_features, _ = classifier.outputs(reference)
     reference_radii = metrics.knn_radii(reference_features, metrics.DENSITY_K)

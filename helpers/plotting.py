@@ -1,4 +1,7 @@
-"""Figures: saving them where the run keeps them, sample grids, loss curves."""
+"""Generic figures: saving them where the run keeps them, sample grids (alone, in a row, in a
+column), loss curves, bar panels, layer diagrams, latent scatters. Every function takes arrays
+(or dicts of them) and returns a matplotlib figure; the report's own figures, built from these,
+are in helpers.figures."""
 
 from __future__ import annotations
 
@@ -49,18 +52,65 @@ def sample_grid(images: np.ndarray, columns: int = 10, padding: int = 2) -> np.n
     return grid
 
 
-def show_grid(images: np.ndarray, title: str = "", columns: int = 10, ax=None, invert=True):
-    """Draw a sample grid (dark digits on white when `invert`) and return the figure."""
+def show_grid(
+    images: np.ndarray, title: str = "", columns: int = 10, ax=None, invert=True, figsize=None
+):
+    """Draw a sample grid (dark digits on white when `invert`) and return the figure; a new
+    figure is `figsize` inches, by default half an inch per image."""
     grid = sample_grid(images, columns=columns)
     if ax is None:
-        rows = grid.shape[0] / grid.shape[1] * columns
-        fig, ax = plt.subplots(figsize=(0.5 * columns + 0.5, 0.5 * rows + 0.6))
+        if figsize is None:
+            rows = grid.shape[0] / grid.shape[1] * columns
+            figsize = (0.5 * columns + 0.5, 0.5 * rows + 0.6)
+        fig, ax = plt.subplots(figsize=figsize)
     else:
         fig = ax.figure
     ax.imshow(grid, cmap="gray_r" if invert else "gray", interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    return fig
+
+
+def grid_row_figure(
+    panels: dict[str, np.ndarray], panel_size=(3.6, 4.0), columns: int | dict[str, int] = 10
+):
+    """Sample grids side by side, one panel per entry of `panels` (title -> uint8 images
+    [N, H, W]), each `panel_size` inches; `columns` per grid, or a dict title -> columns for
+    the panels that differ from 10."""
+    width, height = panel_size
+    fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), height), squeeze=False)
+    for ax, (title, images) in zip(axes[0], panels.items(), strict=True):
+        count = columns.get(title, 10) if isinstance(columns, dict) else columns
+        show_grid(images, title, columns=count, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def grid_stack_figure(
+    rows: dict[str, np.ndarray],
+    columns: int,
+    width: float,
+    row_height: float,
+    extra_height: float = 0.4,
+    labels_left: bool = False,
+    title: str = "",
+):
+    """Sample grids one above the other, one per entry of `rows` (label -> uint8 images
+    [N, H, W]): the label is the grid's title, or written left of it when `labels_left`.
+    The figure is `width` x (`row_height` per row + `extra_height`) inches."""
+    fig, axes = plt.subplots(
+        len(rows), 1, figsize=(width, row_height * len(rows) + extra_height), squeeze=False
+    )
+    for ax, (label, images) in zip(axes[:, 0], rows.items(), strict=True):
+        if labels_left:
+            show_grid(images, columns=columns, ax=ax)
+            ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right", va="center")
+        else:
+            show_grid(images, label, columns=columns, ax=ax)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
@@ -80,6 +130,33 @@ def plot_curves(history: dict[str, list[float]], keys, title: str, ylabel: str =
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    return fig
+
+
+def bar_panels_figure(
+    values: dict[str, dict[str, float]],
+    panels,
+    labels: dict[str, str],
+    colors: dict[str, str],
+    figsize,
+    errors: dict[str, str] | None = None,
+    rotation: float | None = None,
+):
+    """One bar chart per (key, title) of `panels`, a bar per entry of `values` (name -> {key:
+    number}) coloured by `colors[name]` and labelled `labels[name]`. With `errors` (key ->
+    key of its standard deviation) every panel draws error bars, 0 where `errors` has none."""
+    fig, axes = plt.subplots(1, len(panels), figsize=figsize)
+    names = list(values)
+    for ax, (key, title) in zip(axes, panels, strict=True):
+        bars = {"color": [colors[n] for n in names]}
+        if errors is not None:
+            bars["yerr"] = [values[n][errors[key]] if key in errors else 0 for n in names]
+        ax.bar(range(len(names)), [values[n][key] for n in names], **bars)
+        ticks = {} if rotation is None else {"rotation": rotation}
+        ax.set_xticks(range(len(names)), [labels[n] for n in names], **ticks)
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
     return fig
 
 
@@ -182,64 +259,4 @@ def latent_scatter(latents: dict[str, tuple[np.ndarray, np.ndarray]], title: str
         scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=2, alpha=0.6)
         ax.set(title=f"{name}: {title or 'test-set posterior means'}", xlabel=xlabel, ylabel=ylabel)
     fig.colorbar(scatter, ax=axes[0].tolist(), ticks=range(10), label="digit")
-    return fig
-
-
-# Panels of the VAE-GAN diagnosis: (title, [(history key, legend label)], y label, log scale)
-DIAGNOSIS_PANELS = (
-    (
-        "posterior q(z|x) against the prior N(0, I)",
-        [
-            ("diag_aggregate_variance", "variance of the aggregate posterior (prior: 1)"),
-            ("diag_mean_sigma", "posterior std σ (prior: 1)"),
-            ("diag_mean_abs_posterior_mean", "|mean of E[z|x]| (prior: 0)"),
-        ],
-        "mean over latent dimensions",
-        False,
-    ),
-    (
-        "discriminator accuracy (inference mode)",
-        [
-            ("diag_d_accuracy_real", "real digits called real"),
-            ("diag_d_accuracy_reconstruction", "reconstructions called fake"),
-            ("diag_d_accuracy_prior", "prior samples called fake"),
-        ],
-        "share of images",
-        False,
-    ),
-    (
-        "decoder gradient per loss term",
-        [
-            ("diag_grad_feature", "γ · feature reconstruction"),
-            ("diag_grad_pixel", "γ · pixel reconstruction"),
-            ("diag_grad_gan_reconstruction", "GAN term on reconstructions"),
-            ("diag_grad_gan_prior", "GAN term on prior samples"),
-        ],
-        "gradient norm",
-        True,
-    ),
-)
-
-
-def diagnosis_figure(histories: dict[str, dict[str, list[float]]]):
-    """Three panels per epoch for each run in `histories` (label -> history with the diag_*
-    keys of helpers.vaegan.DIAGNOSIS_KEYS): posterior vs prior, D's accuracy, and the norm of
-    each loss term's gradient at the decoder. Runs are told apart by line style."""
-    styles = ("-", "--", ":", "-.")
-    fig, axes = plt.subplots(1, len(DIAGNOSIS_PANELS), figsize=(15, 3.9))
-    for ax, (title, keys, ylabel, log) in zip(axes, DIAGNOSIS_PANELS, strict=True):
-        for index, (key, label) in enumerate(keys):
-            for style, (run, history) in zip(styles, histories.items(), strict=False):
-                values = history.get(key)
-                if not values:
-                    continue
-                epochs = np.arange(1, len(values) + 1)
-                name = f"{label}, {run}" if len(histories) > 1 else label
-                ax.plot(epochs, values, style, marker="o", ms=3, color=f"C{index}", label=name)
-        ax.set(title=title, xlabel="epoch", ylabel=ylabel)
-        if log:
-            ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
     return fig

@@ -54,6 +54,17 @@ def read_encoder_results(profile: str, name: str) -> dict | None:
     return out
 
 
+def exported_reconstructions(profile: str, names: dict[str, str]) -> dict[str, np.ndarray]:
+    """Title -> test-set reconstructions uint8 [N, 28, 28] of each encoder model of `names`
+    (result name -> title) whose exports are there; the others are left out."""
+    out = {}
+    for name, title in names.items():
+        exported = read_encoder_results(profile, name)
+        if exported is not None:
+            out[title] = exported["reconstructions"]["images"]
+    return out
+
+
 class MissingResultError(FileNotFoundError):
     """A model's results are not in runs/<profile>/results/: the message names the notebook."""
 

@@ -199,6 +199,22 @@ def count_parameters(model: VAE) -> dict[str, int]:
     return {"encoder": int(encoder), "decoder": int(decoder), "total": int(encoder + decoder)}
 
 
+def architecture_rows(model: VAE) -> dict[str, list[tuple[str, str, int]]]:
+    """Figure 2's columns: caption -> (layer type, output shape, parameters) rows of the
+    encoder (its last two rows named as the parallel heads μ and log σ²) and of the decoder."""
+    from helpers.plotting import layer_rows
+
+    encoder_rows = layer_rows(model.encoder)
+    encoder_rows[-2:] = [
+        (f"Dense → {head}", shape, count)
+        for head, (_, shape, count) in zip(["μ", "log σ²"], encoder_rows[-2:], strict=True)
+    ]
+    return {
+        "Encoder $q_\\phi(z \\mid x)$": encoder_rows,
+        "Decoder $p_\\theta(x \\mid z)$": layer_rows(model.decoder),
+    }
+
+
 def make_vae_config(profile: str, **overrides):
     """`make_config("vae", profile, **overrides)`; when `epochs` is overridden without
     `snapshot_epochs`, the profile's snapshot epochs are cut to the run and its last epoch added."""
@@ -485,6 +501,34 @@ def log_marginal_quadrature(
         cell = np.prod([a[1] - a[0] for a in axes])
         out.append(float(tf.reduce_logsumexp(log_terms)) + math.log(cell))
     return np.asarray(out)
+
+
+def iwae_by_k(
+    model: VAE,
+    images: np.ndarray,
+    ks,
+    seed: int = 0,
+    points: int = 101,
+    coarse_points: int = 61,
+) -> dict:
+    """The IWAE bound for each k of `ks` on the same images, and for a latent of at most 2-D
+    the exact log p(x) by quadrature beside it (Figure 16). Nats per image:
+
+    `k` list, `bounds` [len(ks), N], `mean` [len(ks)] (over images); `exact` [N] on a grid of
+    `points` per dimension, `quadrature_error` (largest change from `coarse_points`) and `gaps`
+    exact - bounds [len(ks), N] (>= 0 up to Monte Carlo noise), or None for a larger latent.
+    """
+    ks = list(ks)
+    bounds = np.stack([iwae_bound(model, images, k, seed=seed, chunk=min(k, 1000)) for k in ks])
+    out = {"k": ks, "bounds": bounds, "mean": bounds.mean(axis=1)}
+    out.update(exact=None, quadrature_error=None, gaps=None)
+    if model.latent_dim <= 2:
+        exact = log_marginal_quadrature(model, images, points=points)
+        coarse = log_marginal_quadrature(model, images, points=coarse_points)
+        out["exact"] = exact
+        out["quadrature_error"] = float(np.max(np.abs(exact - coarse)))
+        out["gaps"] = exact[None, :] - bounds
+    return out
 
 
 @tf.function(reduce_retracing=True)

@@ -62,7 +62,7 @@ import tensorflow as tf
 
 from helpers import dcgan, vae
 from helpers.config import VAEGANConfig
-from helpers.data import Dataset, batches_with_noise, to_uint8_images
+from helpers.data import Dataset, batches_with_noise, binarize, to_gan_range, to_uint8_images
 from helpers.results import result_name
 from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
 from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
@@ -672,6 +672,36 @@ def evaluate_test_set(model: VAEGAN, images: np.ndarray, batch_size: int = 500) 
             sums[key] = sums.get(key, 0.0) + float(value) * n
         count += n
     return {key: value / count for key, value in sums.items()}
+
+
+def reconstruction_rows(
+    model: VAEGAN,
+    images: np.ndarray,
+    labels: np.ndarray,
+    vae_model=None,
+    vae_config=None,
+    exported: dict[str, np.ndarray] | None = None,
+    per_class: int = 2,
+) -> dict[str, np.ndarray]:
+    """Figure 26's rows, title -> uint8 [M, 28, 28], for the first `per_class` test images of
+    each digit (images uint8 [N, 28, 28], labels [N]): the images, this model's Dec(E[z|x]),
+    the VAE's decoder means at E[z|x] when `vae_model` is given (binarised as its `vae_config`
+    says), and each of `exported` (title -> reconstructions of all N images, from another
+    run's exports) that covers the chosen images."""
+    picked = np.concatenate([np.flatnonzero(labels == digit)[:per_class] for digit in range(10)])
+    originals = images[picked]
+    rows = {
+        "test images": originals,
+        "VAE-GAN: Dec(E[z|x])": model.reconstruct(to_gan_range(originals)),
+    }
+    if vae_model is not None:
+        binary = binarize(originals, vae_config.binarization, seed=vae_config.seed)
+        means = vae.encode_means(vae_model, binary)
+        rows["VAE: decoder mean at E[z|x]"] = vae.decode_uint8(vae_model, means)
+    for title, reconstructions in (exported or {}).items():
+        if picked.max() < len(reconstructions):
+            rows[f"{title}: Dec(E[z|x])"] = reconstructions[picked]
+    return rows
 
 
 def load(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:

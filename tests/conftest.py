@@ -1,9 +1,11 @@
-"""Shared fixtures: tiny generated data sets, and a private runs/ root per test."""
+"""Shared fixtures: tiny generated data sets, a private runs/ root per test, real digits and
+the smoke-profile classifier trained on them."""
 
 from __future__ import annotations
 
 import gzip
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,3 +51,26 @@ def project_root(tmp_path, monkeypatch):
     """Point helpers.runs at an empty project root so tests never touch the real runs/."""
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
     return tmp_path
+
+
+MNIST_SUBSET = Path(__file__).parent / "data" / "mnist_subset.npz"  # see tests/data/README.md
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    """1,200 real MNIST digits committed with the tests: these tests never skip."""
+    from helpers.data import load_dataset
+
+    return load_dataset("mnist", path=MNIST_SUBSET)
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(mnist, tmp_path_factory):
+    """The smoke-profile classifier (seconds), cached in a private project root."""
+    from helpers.classifier import load_classifier
+
+    root = tmp_path_factory.mktemp("project")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VAE_VS_GAN_ROOT", str(root))
+        classifier = load_classifier("smoke", "mnist", data=mnist)
+    return root, classifier

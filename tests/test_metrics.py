@@ -8,15 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 import scipy.linalg
 from scipy.ndimage import gaussian_filter
 
 from helpers import metrics
-from helpers.config import make_config
-from helpers.data import load_dataset
+
+from .conftest import MNIST_SUBSET
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,9 +128,7 @@ def test_class_coverage_flags_missing_classes():
     assert half["kl_to_uniform"] == pytest.approx(np.log(2))
 
 
-def test_confusion_and_ambiguous_pairs():
-    matrix = metrics.confusion_matrix([0, 1, 1, 9], [0, 1, 7, 4])
-    assert matrix.sum() == 4 and matrix[1, 7] == 1 and matrix[9, 4] == 1 and matrix[1, 1] == 1
+def test_ambiguous_pairs():
     p = np.full((4, 10), 0.0)
     p[0, [9, 4]] = [0.6, 0.4]  # a 9 that looks like a 4
     p[1, [4, 9]] = [0.5, 0.5]
@@ -233,40 +230,7 @@ def test_fid_noise_shrinks_with_sample_size():
     assert 0 < large < small / 2
 
 
-# --- input files ---------------------------------------------------------------------------
-
-
-def test_read_samples_accepts_images_key_or_single_array(tmp_path):
-    images = np.zeros((5, 28, 28), np.uint8)
-    np.savez(tmp_path / "a.npz", images=images, other=np.ones(3))
-    np.savez(tmp_path / "b.npz", samples=images[..., None])
-    assert metrics.read_samples(tmp_path / "a.npz").shape == (5, 28, 28)
-    assert metrics.read_samples(tmp_path / "b.npz").shape == (5, 28, 28)
-
-
-@pytest.mark.parametrize(
-    "content, message",
-    [
-        (None, "no such file"),
-        (b"not a zip file at all", "not a readable .npz"),
-        ("truncated", "truncated"),
-        (dict(images=np.zeros((5, 28, 28), np.float32)), "uint8"),
-        (dict(images=np.zeros((5, 32, 32), np.uint8)), "shape"),
-        (dict(a=np.zeros(3), b=np.zeros(3)), "no array named 'images'"),
-        (dict(images=np.zeros((2, 28, 28), np.uint8)), "need more than 3"),
-    ],
-)
-def test_read_samples_errors_say_what_is_wrong(tmp_path, content, message):
-    path = tmp_path / "samples.npz"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif content == "truncated":
-        np.savez(path, images=np.zeros((50, 28, 28), np.uint8))
-        path.write_bytes(path.read_bytes()[:300])
-    elif isinstance(content, dict):
-        np.savez(path, **content)
-    with pytest.raises(metrics.SampleFileError, match=message):
-        metrics.read_samples(path)
+# --- the command line ----------------------------------------------------------------------
 
 
 def test_cli_reports_a_bad_file_without_a_traceback(tmp_path):
@@ -285,94 +249,6 @@ def test_cli_reports_a_bad_file_without_a_traceback(tmp_path):
 
 
 # --- real digits and a tiny classifier -------------------------------------------------------
-
-
-MNIST_SUBSET = Path(__file__).parent / "data" / "mnist_subset.npz"  # see tests/data/README.md
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    """1,200 real MNIST digits committed with the tests: these tests never skip."""
-    return load_dataset("mnist", path=MNIST_SUBSET)
-
-
-@pytest.fixture(scope="module")
-def tiny_classifier(mnist, tmp_path_factory):
-    """The smoke-profile classifier (seconds), cached in a private project root."""
-    root = tmp_path_factory.mktemp("project")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VAE_VS_GAN_ROOT", str(root))
-        classifier = metrics.load_classifier("smoke", "mnist", data=mnist)
-    return root, classifier
-
-
-@pytest.mark.slow
-def test_classifier_is_trained_once_then_loaded(tiny_classifier, mnist, monkeypatch):
-    root, trained = tiny_classifier
-    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(root))
-    assert not trained.record["cached"] and trained.accuracy > 0.5
-    assert (trained.directory / "classifier.json").is_file()
-    assert trained.directory.parent == root / "runs" / "smoke" / "classifier"
-    loaded = metrics.load_classifier("smoke", "mnist", data=mnist)
-    assert loaded.record["cached"] and loaded.accuracy == trained.accuracy
-    images = mnist.x_test[:50]
-    np.testing.assert_allclose(loaded.features(images), trained.features(images), atol=1e-6)
-    # more epochs train other weights: another cache entry, never the same directory
-    assert make_config("classifier", "smoke", epochs=5).fingerprint() != (
-        trained.config.fingerprint()
-    )
-
-
-@pytest.mark.slow
-def test_retraining_gives_the_same_classifier(tiny_classifier, mnist, monkeypatch):
-    # Whatever the process did with its random generators before, a profile's classifier is
-    # trained from the same initial weights with deterministic ops: the metrics repeat run to run.
-    root, first = tiny_classifier
-    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(root))
-    np.random.default_rng().random(3)
-    keras.random.normal((2,))  # advance Keras' global generator, as earlier notebook cells may
-    again = metrics.load_classifier("smoke", "mnist", data=mnist, retrain=True)
-    assert not again.record["cached"]
-    assert again.record["history"] == first.record["history"]
-    for mine, theirs in zip(again.model.get_weights(), first.model.get_weights(), strict=True):
-        np.testing.assert_array_equal(mine, theirs)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("damage", ["weights", "record"])
-def test_a_corrupt_classifier_cache_is_retrained_with_a_warning(
-    tiny_classifier, mnist, tmp_path, monkeypatch, damage
-):
-    _, first = tiny_classifier
-    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
-    metrics.load_classifier("smoke", "mnist", data=mnist)  # a private cache to damage
-    directory = metrics.classifier_directory(first.config)
-    if damage == "weights":  # a truncated HDF5 file
-        weights = directory / "classifier.weights.h5"
-        weights.write_bytes(weights.read_bytes()[:200])
-    else:
-        (directory / "classifier.json").write_text('{"config": ')
-    with pytest.warns(RuntimeWarning, match="classifier cache .* unusable"):
-        again = metrics.load_classifier("smoke", "mnist", data=mnist)
-    assert not again.record["cached"]
-    assert again.record["history"] == first.record["history"]  # retrained: the same classifier
-    assert metrics.load_classifier("smoke", "mnist", data=mnist).record["cached"]  # repaired
-
-
-def test_an_unexpected_error_while_loading_the_cache_is_not_swallowed(tmp_path, monkeypatch):
-    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
-    config = make_config("classifier", "smoke")
-    directory = metrics.classifier_directory(config)
-    directory.mkdir(parents=True)
-    (directory / "classifier.weights.h5").write_bytes(b"x")
-    (directory / "classifier.json").write_text('{"config": ' + json.dumps(config.to_dict()) + "}")
-
-    def broken(*args, **kwargs):
-        raise MemoryError("a bug, not a damaged file")
-
-    monkeypatch.setattr(keras.Model, "load_weights", broken)
-    with pytest.raises(MemoryError):
-        metrics.load_classifier("smoke", "mnist", data=None)
 
 
 @pytest.mark.slow
@@ -430,52 +306,7 @@ def test_cli_prints_every_metric_as_json(tiny_classifier, mnist, tmp_path, monke
     assert scores["copy_share"] == 1.0
 
 
-# --- reading the other notebooks' results ----------------------------------------------------
-
-
-def test_missing_results_name_the_notebook_to_run(project_root):
-    with pytest.raises(metrics.MissingResultError, match="notebooks/02_dcgan.ipynb"):
-        metrics.read_model_results("smoke", "dcgan")
-    with pytest.raises(metrics.MissingResultError, match="notebooks/04_vaegan.ipynb"):
-        metrics.read_model_results("smoke", "vaegan")
-
-
-def test_read_model_results_and_training_cost(project_root):
-    from helpers.runs import atomic_write_npz, results_dir, write_results
-
-    folder = results_dir("smoke")
-    record = {"epoch_seconds": [2.0, 4.0], "wall_time_seconds": 7.5, "images_per_second": 100.0}
-    write_results("smoke", "dcgan", {**record, "parameters": {"generator": 10, "critic": 5}})
-    atomic_write_npz(folder / "dcgan_samples.npz", images=np.zeros((8, 28, 28), np.uint8))
-    epoch_images = np.zeros((2, 4, 28, 28), np.uint8)
-    atomic_write_npz(folder / "dcgan_epoch_samples.npz", images=epoch_images, epochs=[1, 2])
-    result = metrics.read_model_results("smoke", "dcgan")
-    assert result["samples"].shape == (8, 28, 28) and result["epoch_images"].shape == (2, 4, 28, 28)
-    assert result["epochs"].tolist() == [1, 2]
-    cost = metrics.training_cost(result["record"])
-    assert cost == {
-        "epochs": 2,
-        "wall_time_seconds": 7.5,
-        "seconds_per_epoch": 3.0,
-        "images_per_second": 100.0,
-        "parameters": 15,
-    }
-    # the VAE and VAE-GAN records carry their own total beside the parts: never counted twice
-    with_total = {**record, "parameters": {"encoder": 10, "decoder": 5, "total": 15}}
-    assert metrics.training_cost(with_total)["parameters"] == 15
-
-
-def test_markdown_table_formats_and_marks_missing_values():
-    table = metrics.markdown_table(
-        {"real": {"fid": 1.234, "n": 5}, "VAE": {"fid": 20.0}},
-        [("fid", "FID", ".1f"), ("n", "count", "d")],
-    )
-    assert table.splitlines() == [
-        "| | FID | count |",
-        "|---|---:|---:|",
-        "| real | 1.2 | 5 |",
-        "| VAE | 20.0 | – |",
-    ]
+# --- the reference split, more metrics, encoder scores ---------------------------------------
 
 
 def test_reference_split_interleaves_the_test_set():

@@ -1,4 +1,5 @@
-"""Figures: the naming rule, atomic saving, sample grids, loss curves, the latent scatter."""
+"""Generic figures: the naming rule, atomic saving, sample grids alone, in a row and in a
+column, loss curves, bar panels, the latent scatter."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.container import BarContainer  # noqa: E402
 
 from helpers import plotting  # noqa: E402
 
@@ -82,14 +84,76 @@ def test_latent_scatter_draws_one_panel_per_model():
     plt.close(fig)
 
 
-def test_diagnosis_figure_draws_every_diagnosed_quantity_of_every_run():
-    keys = [key for _, pairs, _, _ in plotting.DIAGNOSIS_PANELS for key, _ in pairs]
-    history = {key: [1.0, 0.5, 0.25] for key in keys}
-    fig = plotting.diagnosis_figure({"z=2": history, "z=16": history})
-    lines = [line for ax in fig.axes for line in ax.get_lines()]
-    assert len(fig.axes) == 3 and len(lines) == 2 * len(keys)
-    assert all(len(line.get_xdata()) == 3 for line in lines)
-    assert fig.axes[2].get_yscale() == "log"  # gradient norms span orders of magnitude
-    partial = plotting.diagnosis_figure({"run": {keys[0]: [1.0]}})  # missing keys: no line
-    assert sum(len(ax.get_lines()) for ax in partial.axes) == 1
+def grid_images(count: int, value: int) -> np.ndarray:
+    return np.full((count, 28, 28), value, np.uint8)
+
+
+def test_show_grid_sizes_a_new_figure_by_columns_or_as_asked():
+    fig = plotting.show_grid(grid_images(20, 9), title="twenty", columns=10)
+    rows = (2 * 30 - 2) / (10 * 30 - 2) * 10  # grid height over width, in images of the width
+    assert tuple(fig.get_size_inches()) == pytest.approx((5.5, 0.5 * rows + 0.6))
+    assert fig.axes[0].get_title() == "twenty"
+    np.testing.assert_array_equal(
+        fig.axes[0].get_images()[0].get_array(), plotting.sample_grid(grid_images(20, 9))
+    )
+    sized = plotting.show_grid(grid_images(4, 9), columns=2, figsize=(3.6, 3.9))
+    assert tuple(sized.get_size_inches()) == pytest.approx((3.6, 3.9))
+    plt.close("all")
+
+
+def test_grid_row_figure_draws_one_titled_grid_per_panel_in_order():
+    panels = {"real": grid_images(12, 1), "GAN": grid_images(12, 2), "wide": grid_images(15, 3)}
+    fig = plotting.grid_row_figure(panels, panel_size=(2.0, 3.0), columns={"wide": 15})
+    assert tuple(fig.get_size_inches()) == pytest.approx((6.0, 3.0))
+    assert [ax.get_title() for ax in fig.axes] == ["real", "GAN", "wide"]
+    shown = [ax.get_images()[0].get_array() for ax in fig.axes]
+    assert shown[0].shape == plotting.sample_grid(panels["real"], columns=10).shape
+    assert shown[2].shape == (28, 15 * 30 - 2)  # one row of 15: the per-panel column count
+    assert [int(grid.min()) for grid in shown] == [1, 2, 3]  # each panel shows its own images
+    plt.close(fig)
+
+
+def test_grid_stack_figure_labels_rows_as_titles_or_beside_them():
+    rows = {"epoch 1": grid_images(5, 1), "epoch 2": grid_images(5, 2)}
+    fig = plotting.grid_stack_figure(rows, columns=5, width=7.5, row_height=0.8, title="snaps")
+    assert tuple(fig.get_size_inches()) == pytest.approx((7.5, 2 * 0.8 + 0.4))
+    assert [ax.get_title() for ax in fig.axes] == ["epoch 1", "epoch 2"]
+    assert fig._suptitle.get_text() == "snaps"
+    beside = plotting.grid_stack_figure(
+        rows, columns=5, width=7.5, row_height=0.8, labels_left=True
+    )
+    assert [ax.get_title() for ax in beside.axes] == ["", ""]
+    assert [[t.get_text() for t in ax.texts] for ax in beside.axes] == [["epoch 1"], ["epoch 2"]]
+    assert beside._suptitle is None
+    plt.close("all")
+
+
+def bars_of(ax) -> BarContainer:
+    (bars,) = [c for c in ax.containers if isinstance(c, BarContainer)]
+    return bars
+
+
+def test_bar_panels_figure_draws_each_value_with_its_colour_label_and_error():
+    values = {
+        "a": {"fid": 3.0, "kid": 0.5, "kid_std": 0.1},
+        "b": {"fid": 7.0, "kid": 0.2, "kid_std": 0.05},
+    }
+    panels = [("fid", "FID"), ("kid", "KID")]
+    labels, colors = {"a": "model A", "b": "model B"}, {"a": "tab:blue", "b": "tab:red"}
+    fig = plotting.bar_panels_figure(
+        values, panels, labels, colors, figsize=(4, 3), errors={"kid": "kid_std"}, rotation=45
+    )
+    assert [ax.get_title() for ax in fig.axes] == ["FID", "KID"]
+    for ax, key in zip(fig.axes, ("fid", "kid"), strict=True):
+        assert [bar.get_height() for bar in ax.patches] == [values["a"][key], values["b"][key]]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["model A", "model B"]
+        assert ax.get_xticklabels()[0].get_rotation() == 45
+    assert matplotlib.colors.to_hex(fig.axes[0].patches[1].get_facecolor()) == "#d62728"
+    # error bars: KID's standard deviations, zero-length ones on the FID panel
+    kid_errors = bars_of(fig.axes[1]).errorbar.lines[2][0].get_segments()
+    assert [seg[1, 1] - seg[0, 1] for seg in kid_errors] == pytest.approx([0.2, 0.1])
+    fid_errors = bars_of(fig.axes[0]).errorbar.lines[2][0].get_segments()
+    assert [seg[1, 1] - seg[0, 1] for seg in fid_errors] == [0, 0]
+    plain = plotting.bar_panels_figure(values, panels, labels, colors, figsize=(4, 3))
+    assert bars_of(plain.axes[0]).errorbar is None
     plt.close("all")

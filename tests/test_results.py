@@ -27,6 +27,20 @@ def test_read_model_results_names_the_notebook_and_reads_what_is_there(project_r
     assert read["epoch_images"].shape == (1, 4, 28, 28) and read["epochs"].tolist() == [1]
 
 
+def test_exported_reconstructions_keep_the_models_that_have_them(project_root):
+    folder = results_dir("smoke")
+    images = np.full((3, 28, 28), 9, np.uint8)
+    atomic_write_npz(folder / "vae_z16_latent.npz", means=np.zeros((3, 16)), labels=np.arange(3))
+    atomic_write_npz(folder / "vae_z16_reconstructions.npz", images=images, labels=np.arange(3))
+    atomic_write_npz(folder / "vaegan_z16_latent.npz", means=np.zeros((3, 16)))  # no images
+    found = results.exported_reconstructions(
+        "smoke", {"vaegan_z16": "VAE-GAN, latent 16", "vae_z16": "VAE, latent 16"}
+    )
+    assert list(found) == ["VAE, latent 16"]
+    np.testing.assert_array_equal(found["VAE, latent 16"], images)
+    assert results.exported_reconstructions("smoke", {}) == {}
+
+
 def test_read_samples_refuses_bad_files(tmp_path):
     truncated = tmp_path / "cut.npz"
     atomic_write_npz(truncated, images=np.zeros((10, 28, 28), np.uint8))
@@ -120,3 +134,68 @@ def test_ablation_table_and_effects_are_read_against_the_recipe_row():
         "label kept 50.0% (-46.6 points)."
     )
     assert effects[1].startswith("the VAE (reference): FID 27.5 (+3.5), 9 classes (+0)")
+
+
+def test_read_samples_accepts_images_key_or_single_array(tmp_path):
+    images = np.zeros((5, 28, 28), np.uint8)
+    np.savez(tmp_path / "a.npz", images=images, other=np.ones(3))
+    np.savez(tmp_path / "b.npz", samples=images[..., None])
+    assert results.read_samples(tmp_path / "a.npz").shape == (5, 28, 28)
+    assert results.read_samples(tmp_path / "b.npz").shape == (5, 28, 28)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such file"),
+        (b"not a zip file at all", "not a readable .npz"),
+        ("truncated", "truncated"),
+        (dict(images=np.zeros((5, 28, 28), np.float32)), "uint8"),
+        (dict(images=np.zeros((5, 32, 32), np.uint8)), "shape"),
+        (dict(a=np.zeros(3), b=np.zeros(3)), "no array named 'images'"),
+        (dict(images=np.zeros((2, 28, 28), np.uint8)), "need more than 3"),
+    ],
+)
+def test_read_samples_errors_say_what_is_wrong(tmp_path, content, message):
+    path = tmp_path / "samples.npz"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content == "truncated":
+        np.savez(path, images=np.zeros((50, 28, 28), np.uint8))
+        path.write_bytes(path.read_bytes()[:300])
+    elif isinstance(content, dict):
+        np.savez(path, **content)
+    with pytest.raises(results.SampleFileError, match=message):
+        results.read_samples(path)
+
+
+def test_missing_results_name_the_notebook_to_run(project_root):
+    with pytest.raises(results.MissingResultError, match="notebooks/02_dcgan.ipynb"):
+        results.read_model_results("smoke", "dcgan")
+    with pytest.raises(results.MissingResultError, match="notebooks/04_vaegan.ipynb"):
+        results.read_model_results("smoke", "vaegan")
+
+
+def test_read_model_results_and_training_cost(project_root):
+    from helpers.runs import atomic_write_npz, results_dir, write_results
+
+    folder = results_dir("smoke")
+    record = {"epoch_seconds": [2.0, 4.0], "wall_time_seconds": 7.5, "images_per_second": 100.0}
+    write_results("smoke", "dcgan", {**record, "parameters": {"generator": 10, "critic": 5}})
+    atomic_write_npz(folder / "dcgan_samples.npz", images=np.zeros((8, 28, 28), np.uint8))
+    epoch_images = np.zeros((2, 4, 28, 28), np.uint8)
+    atomic_write_npz(folder / "dcgan_epoch_samples.npz", images=epoch_images, epochs=[1, 2])
+    result = results.read_model_results("smoke", "dcgan")
+    assert result["samples"].shape == (8, 28, 28) and result["epoch_images"].shape == (2, 4, 28, 28)
+    assert result["epochs"].tolist() == [1, 2]
+    cost = results.training_cost(result["record"])
+    assert cost == {
+        "epochs": 2,
+        "wall_time_seconds": 7.5,
+        "seconds_per_epoch": 3.0,
+        "images_per_second": 100.0,
+        "parameters": 15,
+    }
+    # the VAE and VAE-GAN records carry their own total beside the parts: never counted twice
+    with_total = {**record, "parameters": {"encoder": 10, "decoder": 5, "total": 15}}
+    assert results.training_cost(with_total)["parameters"] == 15

@@ -291,6 +291,36 @@ def test_iwae_converges_to_the_exact_log_likelihood():
     assert gaps[1].mean() < gaps[0].mean() / 10
 
 
+def test_iwae_by_k_stacks_the_bounds_and_adds_quadrature_for_a_small_latent():
+    config = tiny_config(latent_dim=1, hidden_units=(8,))
+    keras.utils.set_random_seed(7)
+    model = vae.build_vae(config)
+    images = vae.prepare_images(config, synthetic_dataset(n_train=32, n_test=6, seed=5))[1]
+    by_k = vae.iwae_by_k(model, images, (1, 10), seed=3, points=41, coarse_points=21)
+    assert by_k["k"] == [1, 10] and by_k["bounds"].shape == (2, 6)
+    np.testing.assert_array_equal(by_k["bounds"][1], vae.iwae_bound(model, images, 10, seed=3))
+    np.testing.assert_array_equal(by_k["mean"], by_k["bounds"].mean(axis=1))
+    exact = vae.log_marginal_quadrature(model, images, points=41)
+    np.testing.assert_array_equal(by_k["exact"], exact)
+    np.testing.assert_array_equal(by_k["gaps"], exact[None] - by_k["bounds"])
+    coarse = vae.log_marginal_quadrature(model, images, points=21)
+    assert by_k["quadrature_error"] == float(np.max(np.abs(exact - coarse)))
+    wide = vae.build_vae(tiny_config(latent_dim=3, hidden_units=(8,)))
+    no_grid = vae.iwae_by_k(wide, images[:2], [1], seed=3)  # 3-D: no quadrature
+    assert no_grid["exact"] is None and no_grid["gaps"] is None
+    assert no_grid["bounds"].shape == (1, 2)
+
+
+def test_architecture_rows_name_the_encoder_heads():
+    model = vae.build_vae(tiny_config())
+    columns = vae.architecture_rows(model)
+    encoder, decoder = columns.values()
+    assert [kind for kind, _, _ in encoder[-2:]] == ["Dense → μ", "Dense → log σ²"]
+    assert [shape for _, shape, _ in encoder[-2:]] == ["2", "2"]
+    assert sum(count for _, _, count in encoder) == model.encoder.count_params()
+    assert decoder[0] == ("Input", "2", 0) and decoder[-1][1] == "28×28×1"
+
+
 # --- exports ---------------------------------------------------------------------------------
 
 

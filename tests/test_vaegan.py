@@ -10,9 +10,9 @@ import pytest
 import tensorflow as tf
 from scipy.stats import norm
 
-from helpers import vaegan
+from helpers import vae, vaegan
 from helpers.config import ConfigError, make_config
-from helpers.data import Dataset
+from helpers.data import Dataset, binarize, to_gan_range
 from helpers.results import result_name
 from helpers.runs import Checkpointer, results_dir
 from helpers.training import NonFiniteLossError, seed_everything
@@ -296,6 +296,38 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_ro
     assert checkpointer.latest_epoch == 1
     assert (checkpointer.directory / "state-0001.npz").read_bytes() == saved
     assert not (checkpointer.directory / "state-0002.npz").exists()
+
+
+def test_reconstruction_rows_pick_each_digit_and_line_up_every_model(model):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (30, 28, 28)).astype(np.uint8)
+    labels = np.arange(30) % 10
+    picked = np.concatenate([np.flatnonzero(labels == digit)[:2] for digit in range(10)])
+    vae_config = make_config("vae", "smoke", hidden_units=(8,))
+    vae_model = vae.build_vae(vae_config)
+    others = {"VAE, latent 16": 255 - images, "too short": images[:5]}
+    rows = vaegan.reconstruction_rows(model, images, labels, vae_model, vae_config, others)
+    assert list(rows) == [
+        "test images",
+        "VAE-GAN: Dec(E[z|x])",
+        "VAE: decoder mean at E[z|x]",
+        "VAE, latent 16: Dec(E[z|x])",  # "too short" does not cover the chosen images
+    ]
+    np.testing.assert_array_equal(rows["test images"], images[picked])
+    assert labels[picked].tolist() == [d for d in range(10) for _ in range(2)]
+    np.testing.assert_array_equal(
+        rows["VAE-GAN: Dec(E[z|x])"], model.reconstruct(to_gan_range(images[picked]))
+    )
+    binary = binarize(images[picked], vae_config.binarization, seed=vae_config.seed)
+    expected = vae.decode_means(vae_model, vae.encode_means(vae_model, binary))
+    np.testing.assert_array_equal(  # the decoder means as uint8, rounded
+        rows["VAE: decoder mean at E[z|x]"],
+        np.clip(np.rint(expected[..., 0] * 255), 0, 255).astype(np.uint8),
+    )
+    np.testing.assert_array_equal(rows["VAE, latent 16: Dec(E[z|x])"], 255 - images[picked])
+    alone = vaegan.reconstruction_rows(model, images, labels)
+    assert list(alone) == ["test images", "VAE-GAN: Dec(E[z|x])"]
+    assert all(row.dtype == np.uint8 and row.shape == (20, 28, 28) for row in rows.values())
 
 
 def test_config_rejects_an_impossible_feature_layer_or_gamma():

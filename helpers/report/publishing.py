@@ -76,7 +76,7 @@ README_COLUMNS = [
 def readme_results(profile: str) -> str:
     """The README's "Results" section, built only from results/<profile>/*.json and the figures
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
-    from helpers.metrics import markdown_table, model_label
+    from helpers.results import markdown_table, model_label
     from helpers.runs import read_json
 
     root = project_root()
