@@ -151,11 +151,16 @@ def ablation_name(latent_dim: int) -> str:
 
 
 def read_ablation(profile: str, latent_dim: int) -> dict | None:
-    """The published ablation record of the VAE-GAN at `latent_dim`, or None if never run."""
-    from helpers.runs import read_json, results_dir
+    """The ablation record of the VAE-GAN at `latent_dim`: this run's (runs/<profile>/results/,
+    written by `make ablation`), else the published one (results/<profile>/, as a fresh clone
+    has it), else None. Whether it still describes the recipe: `ablation_stale_fields`."""
+    from helpers.runs import project_root, read_json, results_dir
 
-    path = results_dir(profile) / f"{ablation_name(latent_dim)}.json"
-    return read_json(path) if path.is_file() else None
+    name = f"{ablation_name(latent_dim)}.json"
+    for folder in (results_dir(profile), project_root() / "results" / profile):
+        if (folder / name).is_file():
+            return read_json(folder / name)
+    return None
 
 
 def ablation_stale_fields(record: dict, config) -> list[str]:

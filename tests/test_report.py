@@ -400,6 +400,21 @@ def test_publish_copies_figures_and_json_results_only(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "results" / "cpu").iterdir()) == ["dcgan.json"]
 
 
+def test_publish_keeps_the_ablation_record_that_no_notebook_writes(tmp_path, monkeypatch):
+    """`make ablation` writes vaegan_z16_ablation.json; a later `make report` whose run folder
+    lacks it (a fresh clone) must not delete the published one, but still removes stale JSON."""
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    (tmp_path / "runs" / "cpu" / "results").mkdir(parents=True)
+    (tmp_path / "runs" / "cpu" / "results" / "vae.json").write_text('{"new": 1}')
+    results = tmp_path / "results" / "cpu"
+    results.mkdir(parents=True)
+    (results / "vaegan_z16_ablation.json").write_text('{"published": 1}')
+    (results / "old_model.json").write_text("{}")
+    report.publish_run("cpu")
+    assert sorted(p.name for p in results.iterdir()) == ["vae.json", "vaegan_z16_ablation.json"]
+    assert (results / "vaegan_z16_ablation.json").read_text() == '{"published": 1}'
+
+
 def test_smoke_publishes_nothing_and_reports_under_runs_smoke(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
     figures = tmp_path / "runs" / "smoke" / "figures"

@@ -109,6 +109,21 @@ def test_ablation_is_read_from_the_results_folder_under_its_latent_name(project_
     assert results.read_ablation("smoke", 2) is None
 
 
+def test_ablation_falls_back_to_the_published_record_and_prefers_the_runs_own(project_root):
+    """A fresh clone has only results/<profile>/ (runs/ is not committed): the notebook must
+    find the published table there, and a new `make ablation` record must win over it."""
+    from helpers.config import make_config
+
+    config = make_config("vaegan", "smoke", latent_dim=16)
+    published, own = _ablation_record(config), _ablation_record(config)
+    published["variants"]["recipe"]["fid"] = 31.0
+    atomic_write_json(project_root / "results" / "cpu" / "vaegan_z16_ablation.json", published)
+    assert results.read_ablation("cpu", 16)["variants"]["recipe"]["fid"] == 31.0
+    assert results.read_ablation("cpu", 2) is None
+    atomic_write_json(results_dir("cpu") / "vaegan_z16_ablation.json", own)
+    assert results.read_ablation("cpu", 16)["variants"]["recipe"]["fid"] == 24.0
+
+
 def test_ablation_names_the_fields_where_the_recipe_has_changed_since():
     from helpers.config import make_config
 

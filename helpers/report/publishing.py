@@ -20,12 +20,17 @@ from helpers.runs import (
 
 # --- 2. publish -------------------------------------------------------------------------------
 
+# Published results that no notebook writes (made by `make ablation`): publishing keeps them
+KEPT_RECORDS = ("_ablation.json",)
+
 
 def publish_run(profile: str) -> list[Path]:
     """Copy a real run's figures (PNG) to figures/ and results (JSON) to results/<profile>/.
 
-    figures/ then mirrors the run: PNGs there that the run did not produce are removed (they
-    came from an earlier run). Smoke runs publish nothing. Returns the published files.
+    figures/ and results/<profile>/ then mirror the run: files there that the run did not
+    produce are removed (they came from an earlier run), except the records made by a separate
+    command (KEPT_RECORDS: `make ablation`), which a run's notebooks read but do not write.
+    Smoke runs publish nothing. Returns the published files.
     """
     if profile == SMOKE_PROFILE:
         return []
@@ -44,7 +49,7 @@ def publish_run(profile: str) -> list[Path]:
             published.append(target / path.name)
         names = {path.name for path in files}
         for stale in target.glob(f"*{files[0].suffix}"):  # only once the new ones are in
-            if stale.name not in names:
+            if stale.name not in names and not stale.name.endswith(KEPT_RECORDS):
                 stale.unlink()
     return published
 
