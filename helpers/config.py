@@ -188,6 +188,10 @@ class VAEGANConfig(AdversarialConfig):
     # the pixel term, Adam 1e-3; D idle, no feature or GAN term); the VAE-GAN's losses take
     # over after them. 0 = Larsen et al. (all three networks from the first step)
     warmup_epochs: int = 0
+    # True: warm-up batches decode prior codes beside the posterior ones (the decoder's batch
+    # norm then sees both, as in the GAN epochs). False: posterior codes only, half the decoder's
+    # cost; the prior decode adds nothing to the warm-up's loss, only batch-norm statistics
+    warmup_prior_codes: bool = True
     # balance "margin" (Larsen et al.'s released code): with D's batch cross-entropies on real
     # and on fake images, D's update is skipped while either is below equilibrium - margin
     # (D wins), the decoder's GAN term is dropped while either is above equilibrium + margin
@@ -223,7 +227,7 @@ class VAEGANConfig(AdversarialConfig):
                     f"{part}_learning_rate must be a positive number or None (= learning_rate),"
                     f" got {value!r}"
                 )
-        for name in ("decoder_batchnorm", "discriminator_batchnorm"):
+        for name in ("decoder_batchnorm", "discriminator_batchnorm", "warmup_prior_codes"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
         _check_choice("balance", self.balance, ("off", "margin"))

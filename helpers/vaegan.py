@@ -412,14 +412,16 @@ class VAEGAN:
 
     def _warmup_step_python(self, images, noise):
         """One warm-up step: encoder <- kl_weight * L_prior + pixel term, decoder <- pixel term
-        (a VAE with a Gaussian pixel likelihood); D is not called. The decoder sees the prior
-        codes too (its batch-norm statistics then mix both kinds of code, as later)."""
+        (a VAE with a Gaussian pixel likelihood); D is not called. With
+        config.warmup_prior_codes the decoder sees the prior codes too (its batch-norm
+        statistics then mix both kinds of code, as later); they add nothing to the loss."""
         config = self.config
         batch = tf.shape(images)[0]
         with tf.GradientTape(persistent=True) as tape:
             z_mean, z_log_var = self.encoder(images, training=True)
             z = z_mean + tf.exp(0.5 * z_log_var) * noise[0]
-            decoded = self.decoder(tf.concat([z, noise[1]], axis=0), training=True)
+            codes = tf.concat([z, noise[1]], axis=0) if config.warmup_prior_codes else z
+            decoded = self.decoder(codes, training=True)
             pixel = tf.reduce_mean(pixel_nll(images, decoded[:batch]))
             prior = tf.reduce_mean(vae.kl_to_standard_normal(z_mean, z_log_var))
             decoder_loss = config.pixel_weight * pixel

@@ -591,6 +591,23 @@ def test_a_warmup_epoch_trains_encoder_and_decoder_and_leaves_d_alone():
     assert model.guarded_keys == vaegan.HISTORY_KEYS
 
 
+@pytest.mark.parametrize("prior_codes", [True, False])
+def test_warmup_decodes_prior_codes_only_when_asked(prior_codes):
+    """The prior codes of a warm-up batch reach the decoder (through its batch-norm statistics,
+    so they move the pixel term) only with warmup_prior_codes; without, they are not used."""
+    losses = []
+    for prior_scale in (1.0, 5.0):
+        model = _warmup_model(warmup_prior_codes=prior_codes)
+        images = tf.constant(model.images[:8])
+        rng = np.random.default_rng(0)
+        noise = rng.normal(size=(2, 8, model.config.latent_dim)).astype(np.float32)
+        noise[1] *= prior_scale
+        measured = model._warmup_step(images, noise).numpy()
+        values = dict(zip(vaegan.HISTORY_KEYS, measured, strict=True))
+        losses.append(values["llike_pixel"])
+    assert (losses[0] != losses[1]) == prior_codes
+
+
 @pytest.mark.slow
 def test_a_run_interrupted_in_its_warmup_resumes_exactly(tmp_path, monkeypatch):
     config = tiny_config(epochs=3, warmup_epochs=2, pixel_weight=1.0, snapshot_epochs=(1, 3))
