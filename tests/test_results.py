@@ -41,6 +41,38 @@ def test_exported_reconstructions_keep_the_models_that_have_them(project_root):
     assert results.exported_reconstructions("smoke", {}) == {}
 
 
+def test_read_latent_returns_the_arrays_or_none(project_root):
+    folder = results_dir("smoke")
+    means, labels = np.arange(12.0).reshape(6, 2), np.arange(6) % 3
+    atomic_write_npz(folder / "vae_latent.npz", means=means, labels=labels)
+    read = results.read_latent("smoke", "vae")
+    np.testing.assert_array_equal(read[0], means)
+    np.testing.assert_array_equal(read[1], labels)
+    assert results.read_latent("smoke", "vaegan") is None  # no file
+    # with a data set, the model's record must be there and name it
+    assert results.read_latent("smoke", "vae", dataset="mnist") is None
+    atomic_write_json(folder / "vae.json", {"config": {"dataset": "fashion_mnist"}})
+    assert results.read_latent("smoke", "vae", dataset="mnist") is None
+    assert results.read_latent("smoke", "vae", dataset="fashion_mnist") is not None
+
+
+def test_read_latents_keep_the_models_that_have_them_in_order(project_root):
+    folder = results_dir("smoke")
+    for name, dataset in (("vaegan_z16", "mnist"), ("vae", "mnist"), ("vae_z16", "fashion_mnist")):
+        atomic_write_npz(folder / f"{name}_latent.npz", means=np.zeros((4, 2)), labels=np.arange(4))
+        atomic_write_json(folder / f"{name}.json", {"config": {"dataset": dataset}})
+    names = {"VAE-GAN": "vaegan_z16", "missing": "dcgan", "VAE": "vae", "other": "vae_z16"}
+    assert list(results.read_latents("smoke", names, dataset="mnist")) == ["VAE-GAN", "VAE"]
+    assert list(results.read_latents("smoke", names)) == ["VAE-GAN", "VAE", "other"]
+
+
+def test_read_exported_samples_returns_the_images_or_none(project_root):
+    assert results.read_exported_samples("smoke", "vae") is None
+    images = np.full((5, 28, 28), 7, np.uint8)
+    atomic_write_npz(results_dir("smoke") / "vae_samples.npz", images=images)
+    np.testing.assert_array_equal(results.read_exported_samples("smoke", "vae"), images)
+
+
 def test_training_cost_totals_the_parts():
     record = {"epoch_seconds": [2.0, 4.0], "images_per_second": 100.0,
               "parameters": {"generator": 10, "discriminator": 5}}  # fmt: skip
