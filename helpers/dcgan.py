@@ -28,7 +28,7 @@ import tensorflow as tf
 from helpers.config import DCGANConfig
 from helpers.data import Dataset, batches_with_noise, to_gan_range, to_uint8_images
 from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
-from helpers.training import TrainingRun, seed_everything, train_loop
+from helpers.training import TrainingRun, layer_rows, seed_everything, train_loop
 
 MODEL = "dcgan"
 IMAGE_SIZE = 28
@@ -147,6 +147,14 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     """Non-saturating generator loss, per example: -log D(G(z)) (Goodfellow et al. 2014)."""
     return tf.nn.softplus(-fake_logits)
+
+
+def architecture_rows(
+    generator: keras.Model, discriminator: keras.Model
+) -> dict[str, list[tuple[str, str, int]]]:
+    """Figure 1's columns: caption -> (layer type, output shape, parameters) rows of the
+    generator and of the discriminator, the input first."""
+    return {"Generator G": layer_rows(generator), "Discriminator D": layer_rows(discriminator)}
 
 
 # --- training --------------------------------------------------------------------------------

@@ -160,35 +160,19 @@ def bar_panels_figure(
     return fig
 
 
-def layer_rows(model) -> list[tuple[str, str, int]]:
-    """(layer type, output shape, parameters) for each layer of a built functional/Sequential
-    Keras model, the input first."""
-    rows = []
-    inputs = getattr(model, "inputs", None) or []
-    for tensor in inputs:
-        rows.append(("Input", _shape_text(tensor.shape), 0))
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        try:
-            shape = _shape_text(layer.output.shape)
-        except (AttributeError, ValueError):
-            shape = "?"
-        rows.append((type(layer).__name__, shape, int(layer.count_params())))
-    return rows
+def architecture_figure(columns: dict[str, list[tuple[str, str, int]]], title: str = ""):
+    """Paper figures 1 and 2: each network drawn as a column of layer boxes with output shapes.
 
-
-def _shape_text(shape) -> str:
-    return "×".join(str(d) for d in tuple(shape)[1:])
-
-
-def architecture_figure(models: dict, title: str = ""):
-    """Paper figures 1 and 2: each model drawn as a column of layer boxes with output shapes.
-
-    `models` maps a caption (e.g. "Generator G") to a built Keras model (functional or
-    Sequential with an Input) or to a ready list of (layer type, output shape, params) rows.
+    `columns` maps a caption (e.g. "Generator G") to its (layer type, output shape text,
+    parameters) rows, the input first: `dcgan.architecture_rows`, `vae.architecture_rows`.
     """
-    columns = {name: m if isinstance(m, list) else layer_rows(m) for name, m in models.items()}
+    for name, rows in columns.items():
+        if not isinstance(rows, list | tuple):
+            raise TypeError(
+                f"{name}: architecture_figure takes rows of (layer type, output shape, "
+                f"parameters), got {type(rows).__name__}; get them from the model's module "
+                "(dcgan.architecture_rows, vae.architecture_rows, training.layer_rows)"
+            )
     tallest = max(len(rows) for rows in columns.values())
     fig, axes = plt.subplots(
         1, len(columns), figsize=(4.2 * len(columns), 0.55 * tallest + 1.4), squeeze=False

@@ -65,6 +65,44 @@ def exported_reconstructions(profile: str, names: dict[str, str]) -> dict[str, n
     return out
 
 
+def read_latent(
+    profile: str, name: str, dataset: str | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(posterior means float [N, L], labels [N]) of the test set from `<name>_latent.npz`
+    under `profile`, or None when it is missing or, with `dataset`, when `<name>.json` is
+    missing or says the model was trained on another data set."""
+    from helpers.runs import read_json, results_dir
+
+    folder = results_dir(profile)
+    path = folder / f"{name}_latent.npz"
+    if not path.is_file():
+        return None
+    if dataset is not None:
+        record = folder / f"{name}.json"
+        if not record.is_file() or read_json(record).get("config", {}).get("dataset") != dataset:
+            return None
+    with np.load(path, allow_pickle=False) as saved:
+        return saved["means"], saved["labels"]
+
+
+def read_latents(
+    profile: str, names: dict[str, str], dataset: str | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Title -> (means, labels) of `read_latent` for each (title -> result name) of `names`
+    whose latent file is there (and, with `dataset`, was made on it); the others left out."""
+    found = {title: read_latent(profile, name, dataset) for title, name in names.items()}
+    return {title: latent for title, latent in found.items() if latent is not None}
+
+
+def read_exported_samples(profile: str, name: str) -> np.ndarray | None:
+    """uint8 [N, 28, 28] samples of `<name>_samples.npz` under `profile` (`read_samples`), or
+    None when the file is missing."""
+    from helpers.runs import results_dir
+
+    path = results_dir(profile) / f"{name}_samples.npz"
+    return read_samples(path) if path.is_file() else None
+
+
 class MissingResultError(FileNotFoundError):
     """A model's results are not in runs/<profile>/results/: the message names the notebook."""
 

@@ -183,6 +183,80 @@ def integrate_1d(function, *densities: GaussianMixture1D) -> float:
     return value
 
 
+def expectation_1d(density: GaussianMixture1D, function) -> float:
+    """E_{x~density}[function(x)] = ∫ density(x)·function(x) dx by quadrature (`integrate_1d`)."""
+    return integrate_1d(lambda x: density.pdf(x) * function(x), density)
+
+
+# --- the toy game's players: a generator and discriminators as plain callables ------------------
+
+
+@dataclass(frozen=True)
+class AffineGenerator:
+    """G(z) = shift + scale·z: maps z ~ N(0, 1) to N(shift, scale²) (`distribution`)."""
+
+    shift: float
+    scale: float
+
+    def __call__(self, z):
+        return self.shift + self.scale * z
+
+    def distribution(self) -> GaussianMixture1D:
+        return GaussianMixture1D.normal(self.shift, abs(self.scale))
+
+
+@dataclass(frozen=True)
+class LogisticDiscriminator:
+    """D(x) = sigmoid(x − offset), with log D and log(1 − D) through softplus: finite even where
+    D rounds to 0 or 1."""
+
+    offset: float
+
+    def __call__(self, x):
+        return special.expit(x - self.offset)
+
+    def log_d(self, x):
+        """log D(x) = −softplus(offset − x)."""
+        return -softplus(self.offset - x)
+
+    def log_one_minus_d(self, x):
+        """log(1 − D(x)) = −softplus(x − offset)."""
+        return -softplus(x - self.offset)
+
+
+@dataclass(frozen=True)
+class ConstantDiscriminator:
+    """D(x) = value for every x (value = 1/2: the discriminator that cannot tell)."""
+
+    value: float
+
+    def __call__(self, x):
+        return self.value
+
+
+@dataclass(frozen=True)
+class OptimalDiscriminator:
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) (`optimal_discriminator`) as a callable."""
+
+    p_data: GaussianMixture1D
+    p_g: GaussianMixture1D
+
+    def __call__(self, x):
+        return optimal_discriminator(self.p_data, self.p_g, x)
+
+
+@dataclass(frozen=True)
+class NudgedDiscriminator:
+    """`base` plus a bump height·exp(−x²) near x = 0, clipped into [1e-12, 1 − 1e-12]: a
+    discriminator close to `base` but not equal to it (to check that D* maximises V)."""
+
+    base: object  # a discriminator: x -> (0, 1)
+    height: float
+
+    def __call__(self, x):
+        return np.clip(self.base(x) + self.height * np.exp(-(x**2)), 1e-12, 1 - 1e-12)
+
+
 # --- GAN: optimal discriminator, C(G), JSD ------------------------------------------------------
 
 
@@ -514,6 +588,13 @@ def bernoulli_log_likelihood(x, probs) -> np.ndarray:
     over the last axis; x ∈ {0, 1}, probs ∈ (0, 1)."""
     x, probs = np.asarray(x, float), np.asarray(probs, float)
     return np.sum(x * np.log(probs) + (1 - x) * np.log1p(-probs), axis=-1)
+
+
+def grey_value_mass(prob: float) -> float:
+    """∫₀¹ exp(log p(x | prob)) dx: the total mass the Bernoulli likelihood prob^x (1 − prob)^(1−x)
+    gives to grey values x in [0, 1] read as a density (quadrature); at most 1/2 (at prob = 1/2),
+    so the binary cross-entropy of grey pixels is not a normalised log-density."""
+    return integrate.quad(lambda v: math.exp(bernoulli_log_likelihood([v], [prob])), 0, 1)[0]
 
 
 def binary_cross_entropy_with_logits(x, logits) -> np.ndarray:

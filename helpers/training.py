@@ -1,5 +1,6 @@
 """What every model's training shares: seeding, precision, progress on stderr, the NaN guard,
-and the one resumable epoch loop (`train_loop`) with its run record (`TrainingRun`).
+the one resumable epoch loop (`train_loop`) with its run record (`TrainingRun`), and the
+layer table of a built network (`layer_rows`, drawn as Figures 1 and 2).
 
 A model supplies its networks and its epoch step (the `Trainee` protocol); the loop does the
 rest, the same way for every model: resume from the newest complete checkpoint, train, guard
@@ -276,3 +277,25 @@ def load_epoch_samples(directory: Path, epochs: int) -> np.ndarray:
         with np.load(path) as saved:
             arrays.append(saved["images"])
     return np.stack(arrays)
+
+
+def layer_rows(model) -> list[tuple[str, str, int]]:
+    """(layer type, output shape without the batch axis as "7×7×128", parameters) for each
+    layer of a built functional/Sequential Keras model, the input first."""
+    rows = []
+    inputs = getattr(model, "inputs", None) or []
+    for tensor in inputs:
+        rows.append(("Input", _shape_text(tensor.shape), 0))
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            shape = _shape_text(layer.output.shape)
+        except (AttributeError, ValueError):
+            shape = "?"
+        rows.append((type(layer).__name__, shape, int(layer.count_params())))
+    return rows
+
+
+def _shape_text(shape) -> str:
+    return "×".join(str(d) for d in tuple(shape)[1:])

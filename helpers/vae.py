@@ -32,7 +32,13 @@ from helpers.config import VAEConfig
 from helpers.data import Dataset, binarize, make_batches, to_uint8_images
 from helpers.results import result_name
 from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
-from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
+from helpers.training import (
+    TrainingRun,
+    configure_precision,
+    layer_rows,
+    seed_everything,
+    train_loop,
+)
 
 IMAGE_SHAPE = (28, 28, 1)
 PIXELS = 28 * 28
@@ -202,8 +208,6 @@ def count_parameters(model: VAE) -> dict[str, int]:
 def architecture_rows(model: VAE) -> dict[str, list[tuple[str, str, int]]]:
     """Figure 2's columns: caption -> (layer type, output shape, parameters) rows of the
     encoder (its last two rows named as the parallel heads μ and log σ²) and of the decoder."""
-    from helpers.plotting import layer_rows
-
     encoder_rows = layer_rows(model.encoder)
     encoder_rows[-2:] = [
         (f"Dense → {head}", shape, count)

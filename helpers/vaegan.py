@@ -706,6 +706,52 @@ def reconstruction_rows(
     return rows
 
 
+def closing_measures(
+    model: VAEGAN,
+    test_images: np.ndarray,
+    latents: dict[str, tuple[np.ndarray, np.ndarray]],
+    samples: np.ndarray,
+    test_pixel_mse: float,
+    vae_model=None,
+    vae_config=None,
+    vae_samples: np.ndarray | None = None,
+    scored: int = 4000,
+    compared: int = 2000,
+) -> dict[str, dict[str, float]]:
+    """The numbers of notebook 04's closing section, each a dict model name -> value:
+
+    - `knn`: 5-NN accuracy (`metrics.latent_knn_accuracy`) on the first `scored` codes of each
+      of `latents` (name -> (means [N, L], labels [N])), half reference, half classified;
+    - `grey`: grey-pixel share of the first `compared` test images (uint8 [N, 28, 28]), of the
+      VAE-GAN's `samples` and, with `vae_model`, of `vae_samples` when given;
+    - `pixel_mse`: `test_pixel_mse` (the VAE-GAN's, over the whole test set) or, with
+      `vae_model`, both models' MSE in [0, 1] intensities on the first `compared` test images
+      (the VAE's on its binarised inputs, as its `vae_config` says).
+    """
+    from helpers import metrics
+    from helpers.data import to_unit_range
+
+    picked = slice(0, scored)
+    knn = {
+        name: metrics.latent_knn_accuracy(m[picked], y[picked]) for name, (m, y) in latents.items()
+    }
+    originals = test_images[:compared]
+    grey = {
+        "test images": metrics.grey_pixel_share(originals),
+        "VAE-GAN": metrics.grey_pixel_share(samples),
+    }
+    if vae_model is not None and vae_samples is not None:
+        grey["VAE"] = metrics.grey_pixel_share(vae_samples)
+    pixel_mse = {"VAE-GAN": test_pixel_mse}
+    if vae_model is not None:
+        test_binary = binarize(originals, vae_config.binarization, seed=vae_config.seed)
+        vae_reconstruction = vae.decode_means(vae_model, vae.encode_means(vae_model, test_binary))
+        pixel_mse["VAE"] = float(np.mean((vae_reconstruction - to_unit_range(originals)) ** 2))
+        ours = np.asarray(model.reconstruct(to_gan_range(originals)), np.float32) / 255
+        pixel_mse["VAE-GAN"] = float(np.mean((ours[..., None] - to_unit_range(originals)) ** 2))
+    return {"knn": knn, "grey": grey, "pixel_mse": pixel_mse}
+
+
 def load(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:
     """The exported VAE-GAN of `config` (default: runs/<profile>/results/vaegan.weights.h5)."""
     model = VAEGAN(config)

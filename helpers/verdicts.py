@@ -25,6 +25,7 @@ SHARPNESS_TOLERANCE = 0.3  # "as sharp as real digits": within 30 % of the real 
 CHANCE_ACCURACY = 0.1  # ten classes
 ENCODER_USEFUL = 3 * CHANCE_ACCURACY  # a 5-NN probe on the codes at three times chance or more
 EARLY_STOP_SHARE = 1 / 3  # the stopping rule must fire a third of the run before its end
+LATENT_KEPT = 0.05  # the VAE-GAN "kept" the VAE's latent organisation: 5-NN within 5 points
 
 
 # --- bibliography ------------------------------------------------------------------------------
@@ -389,6 +390,59 @@ def conclusions_markdown(verdicts: list[Verdict]) -> str:
 def verdict_counts(verdicts: list[Verdict]) -> dict[str, int]:
     """How many claims got each verdict (all four keys present)."""
     return {name: sum(v.verdict == name for v in verdicts) for name in VERDICTS}
+
+
+# --- notebook 04's closing section ----------------------------------------------------------
+
+
+def _named_values(values: dict[str, float], spec: str) -> str:
+    return ", ".join(f"{name} {value:{spec}}" for name, value in values.items())
+
+
+def vaegan_run_markdown(record: dict, config, measures: dict, vae_note: str = "") -> str:
+    """What the VAE-GAN run of notebook 04 shows, as Markdown bullets: the run and its last
+    epoch (from `record`, its vaegan.json), then `measures` (`vaegan.closing_measures`: knn,
+    grey, pixel_mse by model name) and, when the VAE's numbers are there, whether the VAE-GAN
+    kept its latent organisation (5-NN within `LATENT_KEPT`) and has fewer grey pixels;
+    `vae_note` says why the VAE is missing otherwise. `config`: the run's VAEGANConfig."""
+    knn, grey, pixel_mse = measures["knn"], measures["grey"], measures["pixel_mse"]
+    final = record["final"]
+    lines = [
+        f"- **Run**: {len(record['epoch_seconds'])} epochs of {record['images_per_epoch']:,} "
+        f"images in {record['wall_time_seconds'] / 60:.1f} min "
+        f"({record['images_per_second']:.0f} images/s, {record['parameters']['total']:,} "
+        f"parameters, latent dimension {config.latent_dim}, $\\gamma = {config.gamma:g}$).",
+        f"- **Last epoch**: $\\mathcal L_\\text{{prior}} = {final['prior']:.2f}$ nats, "
+        f"$\\mathcal L_\\text{{llike}} = {final['llike']:.1f}$ (+ constant "
+        f"{record['feature_layer']['llike_constant_nats']:.0f}), "
+        f"$D(x) = {final['d_real']:.2f}$, $D(\\tilde x) = {final['d_reconstruction']:.2f}$, "
+        f"$D(x_p) = {final['d_fake']:.2f}$.",
+        "- **Latent class separation** (5-NN accuracy on posterior means): "
+        f"{_named_values(knn, '.1%')}.",
+        f"- **Grey pixels** (share between 10 % and 90 % intensity): {_named_values(grey, '.1%')}.",
+        "- **Reconstruction error** (pixel MSE against the grey test images, intensities in "
+        "[0, 1], first 2000 test images when the VAE is there, else the whole test set): "
+        f"{_named_values(pixel_mse, '.4f')}.",
+    ]
+    if "VAE" in knn and "VAE" in grey:
+        kept = "kept" if knn["VAE-GAN"] >= knn["VAE"] - LATENT_KEPT else "did not keep"
+        fewer = "fewer" if grey["VAE-GAN"] < grey["VAE"] else "more"
+        lines.append(
+            f"- In this run the VAE-GAN **{kept}** the VAE's latent organisation (5-NN accuracy "
+            f"{knn['VAE-GAN']:.1%} vs {knn['VAE']:.1%}, within {LATENT_KEPT * 100:.0f} points "
+            f"counts as kept) and its samples have **{fewer}** grey pixels "
+            f"({grey['VAE-GAN']:.1%} vs {grey['VAE']:.1%}; real digits "
+            f"{grey['test images']:.1%}) — speckle lowers this share too, so chapter 05's "
+            "FID, coverage and sharpness against real digits decide whether they are better digits."
+        )
+    else:
+        lines.append(f"- The side-by-side with the VAE is missing: {vae_note}.")
+    if config.profile == "smoke":
+        lines.append(
+            "- *Smoke profile*: a few hundred images and two epochs; the numbers only show "
+            "that everything runs. The `cpu` profile is the one to read."
+        )
+    return "\n".join(lines)
 
 
 # --- settings: the paper beside this run -------------------------------------------------------

@@ -101,6 +101,23 @@ def test_paper_architecture_has_the_dcgan_layers():
     assert len(convolutions) == 2 and all(la.strides == (2, 2) for la in convolutions)
 
 
+def test_architecture_rows_list_every_layer_of_both_networks_from_the_input():
+    config = tiny_config()
+    generator, discriminator = dcgan.build_generator(config), dcgan.build_discriminator(config)
+    columns = dcgan.architecture_rows(generator, discriminator)
+    assert list(columns) == ["Generator G", "Discriminator D"]
+    for model, rows in zip((generator, discriminator), columns.values(), strict=True):
+        assert len(rows) == len(model.layers)  # the InputLayer becomes the "Input" row
+        assert rows[0][0] == "Input" and rows[0][2] == 0
+        assert sum(count for _, _, count in rows) == model.count_params()
+    generator_rows, discriminator_rows = columns.values()
+    assert generator_rows[0][1] == str(config.latent_dim)
+    assert generator_rows[-1][1] == discriminator_rows[0][1] == "28×28×1"
+    assert discriminator_rows[-1][:2] == ("Dense", "1")
+    kinds = [kind for kind, _, _ in generator_rows]
+    assert kinds.count("Conv2DTranspose") == len(config.generator_widths)  # w1.., then the output
+
+
 def test_initial_weights_are_normal_with_std_002():
     config = make_config("dcgan", "paper")
     for model in (dcgan.build_generator(config), dcgan.build_discriminator(config)):

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
 
 from helpers import plotting  # noqa: E402
 
@@ -82,6 +83,35 @@ def test_latent_scatter_draws_one_panel_per_model():
     assert [ax.get_title().split(":")[0] for ax in panels] == ["VAE", "VAE-GAN"]
     assert panels[1].get_xlabel() == "PC 1"
     plt.close(fig)
+
+
+def test_architecture_figure_draws_a_box_per_row_and_totals_the_parameters():
+    columns = {
+        "Net A": [("Input", "4", 0), ("Dense", "3", 15), ("ReLU", "3", 0)],
+        "Net B": [("Input", "28×28×1", 0), ("Conv2D", "14×14×8", 1_208)],
+    }
+    fig = plotting.architecture_figure(columns, title="two nets")
+    assert fig._suptitle.get_text() == "two nets"
+    for ax, (name, rows) in zip(fig.axes, columns.items(), strict=True):
+        total = sum(count for _, _, count in rows)
+        assert ax.get_title() == f"{name}\n{total:,} parameters"
+        boxes = [patch for patch in ax.patches if isinstance(patch, plt.Rectangle)]
+        assert len(boxes) == len(rows)
+        arrows = [text for text in ax.texts if isinstance(text, Annotation)]
+        assert len(arrows) == len(rows) - 1  # one arrow between consecutive layers
+        texts = [text.get_text() for text in ax.texts if not isinstance(text, Annotation)]
+        assert texts[::2] == [kind for kind, _, _ in rows]  # kind left, shape right, per row
+        assert texts[1::2] == [shape for _, shape, _ in rows]
+    assert fig.axes[0].patches[0].get_facecolor() != fig.axes[0].patches[1].get_facecolor()
+    plt.close(fig)
+
+
+def test_architecture_figure_refuses_a_model_instead_of_rows():
+    class Model:  # what the figure took before: a built network
+        layers = []
+
+    with pytest.raises(TypeError, match="dcgan.architecture_rows"):
+        plotting.architecture_figure({"Generator G": Model()})
 
 
 def grid_images(count: int, value: int) -> np.ndarray:

@@ -41,18 +41,36 @@ def test_exported_reconstructions_keep_the_models_that_have_them(project_root):
     assert results.exported_reconstructions("smoke", {}) == {}
 
 
-def test_read_samples_refuses_bad_files(tmp_path):
-    truncated = tmp_path / "cut.npz"
-    atomic_write_npz(truncated, images=np.zeros((10, 28, 28), np.uint8))
-    truncated.write_bytes(truncated.read_bytes()[:50])
-    with pytest.raises(results.SampleFileError, match="truncated"):
-        results.read_samples(truncated)
-    floats = tmp_path / "floats.npz"
-    np.savez(floats, images=np.zeros((10, 28, 28), np.float32))
-    with pytest.raises(results.SampleFileError, match="uint8"):
-        results.read_samples(floats)
-    with pytest.raises(results.SampleFileError, match="no such file"):
-        results.read_samples(tmp_path / "missing.npz")
+def test_read_latent_returns_the_arrays_or_none(project_root):
+    folder = results_dir("smoke")
+    means, labels = np.arange(12.0).reshape(6, 2), np.arange(6) % 3
+    atomic_write_npz(folder / "vae_latent.npz", means=means, labels=labels)
+    read = results.read_latent("smoke", "vae")
+    np.testing.assert_array_equal(read[0], means)
+    np.testing.assert_array_equal(read[1], labels)
+    assert results.read_latent("smoke", "vaegan") is None  # no file
+    # with a data set, the model's record must be there and name it
+    assert results.read_latent("smoke", "vae", dataset="mnist") is None
+    atomic_write_json(folder / "vae.json", {"config": {"dataset": "fashion_mnist"}})
+    assert results.read_latent("smoke", "vae", dataset="mnist") is None
+    assert results.read_latent("smoke", "vae", dataset="fashion_mnist") is not None
+
+
+def test_read_latents_keep_the_models_that_have_them_in_order(project_root):
+    folder = results_dir("smoke")
+    for name, dataset in (("vaegan_z16", "mnist"), ("vae", "mnist"), ("vae_z16", "fashion_mnist")):
+        atomic_write_npz(folder / f"{name}_latent.npz", means=np.zeros((4, 2)), labels=np.arange(4))
+        atomic_write_json(folder / f"{name}.json", {"config": {"dataset": dataset}})
+    names = {"VAE-GAN": "vaegan_z16", "missing": "dcgan", "VAE": "vae", "other": "vae_z16"}
+    assert list(results.read_latents("smoke", names, dataset="mnist")) == ["VAE-GAN", "VAE"]
+    assert list(results.read_latents("smoke", names)) == ["VAE-GAN", "VAE", "other"]
+
+
+def test_read_exported_samples_returns_the_images_or_none(project_root):
+    assert results.read_exported_samples("smoke", "vae") is None
+    images = np.full((5, 28, 28), 7, np.uint8)
+    atomic_write_npz(results_dir("smoke") / "vae_samples.npz", images=images)
+    np.testing.assert_array_equal(results.read_exported_samples("smoke", "vae"), images)
 
 
 def test_training_cost_totals_the_parts():
@@ -164,7 +182,8 @@ def test_read_samples_accepts_images_key_or_single_array(tmp_path):
     [
         (None, "no such file"),
         (b"not a zip file at all", "not a readable .npz"),
-        ("truncated", "truncated"),
+        ((np.savez, 50, 300), "truncated"),
+        ((atomic_write_npz, 10, 50), "truncated"),  # compressed, as the notebooks write them
         (dict(images=np.zeros((5, 28, 28), np.float32)), "uint8"),
         (dict(images=np.zeros((5, 32, 32), np.uint8)), "shape"),
         (dict(a=np.zeros(3), b=np.zeros(3)), "no array named 'images'"),
@@ -175,9 +194,10 @@ def test_read_samples_errors_say_what_is_wrong(tmp_path, content, message):
     path = tmp_path / "samples.npz"
     if isinstance(content, bytes):
         path.write_bytes(content)
-    elif content == "truncated":
-        np.savez(path, images=np.zeros((50, 28, 28), np.uint8))
-        path.write_bytes(path.read_bytes()[:300])
+    elif isinstance(content, tuple):  # a valid file of `count` images cut after `kept` bytes
+        write, count, kept = content
+        write(path, images=np.zeros((count, 28, 28), np.uint8))
+        path.write_bytes(path.read_bytes()[:kept])
     elif isinstance(content, dict):
         np.savez(path, **content)
     with pytest.raises(results.SampleFileError, match=message):

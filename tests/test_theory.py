@@ -92,16 +92,34 @@ def test_value_of_a_coin_flip_discriminator_is_minus_log_4():
     assert theory.value_function(P_DATA, P_G, lambda x: 0.5) == pytest.approx(-math.log(4))
 
 
+@pytest.mark.parametrize("value", [0.5, 0.2, 0.9])
+def test_a_constant_discriminator_is_worth_log_c_plus_log_one_minus_c(value):
+    constant = theory.ConstantDiscriminator(value)
+    assert constant(np.linspace(-3, 3, 5)) == value and constant(7.0) == value
+    # each density integrates to 1, so V = log c + log(1 - c)
+    expected = math.log(value) + math.log(1 - value)
+    assert theory.value_function(P_DATA, P_G, constant) == pytest.approx(expected, abs=1e-9)
+
+
 def test_optimal_discriminator_beats_perturbed_ones():
-    best = theory.value_function(
-        P_DATA, P_G, lambda x: theory.optimal_discriminator(P_DATA, P_G, x)
-    )
+    optimal = theory.OptimalDiscriminator(P_DATA, P_G)
+    x = np.linspace(-5, 6, 23)
+    np.testing.assert_array_equal(optimal(x), theory.optimal_discriminator(P_DATA, P_G, x))
+    best = theory.value_function(P_DATA, P_G, optimal)
     for bump in (0.05, -0.05):
-        perturbed = lambda x, bump=bump: np.clip(
-            theory.optimal_discriminator(P_DATA, P_G, x) + bump * np.exp(-(x**2)), 1e-9, 1 - 1e-9
-        )
+        perturbed = theory.NudgedDiscriminator(optimal, bump)
         assert theory.value_function(P_DATA, P_G, perturbed) < best - 1e-5
     assert theory.virtual_training_criterion(P_DATA, P_G) == pytest.approx(best, abs=1e-10)
+
+
+def test_nudged_discriminator_adds_a_bump_at_zero_and_stays_inside_the_unit_interval():
+    half = theory.ConstantDiscriminator(0.5)
+    nudged = theory.NudgedDiscriminator(half, 0.1)
+    assert nudged(0.0) == pytest.approx(0.6)  # the full height at x = 0
+    assert nudged(1.0) == pytest.approx(0.5 + 0.1 * math.exp(-1))
+    assert nudged(30.0) == pytest.approx(0.5)  # gone far away
+    pushed = theory.NudgedDiscriminator(theory.ConstantDiscriminator(0.95), 0.2)
+    assert pushed(0.0) == 1 - 1e-12 and theory.NudgedDiscriminator(half, -0.9)(0.0) == 1e-12
 
 
 def test_criterion_is_minus_log_4_plus_twice_the_jsd():
@@ -147,6 +165,40 @@ def test_kl_1d_matches_the_normal_closed_form():
     p, q = GaussianMixture1D.normal(0.3, 0.8), GaussianMixture1D.normal(-1.0, 1.7)
     closed = math.log(1.7 / 0.8) + (0.8**2 + 1.3**2) / (2 * 1.7**2) - 0.5
     assert theory.kl_divergence_1d(p, q) == pytest.approx(closed, abs=1e-10)
+
+
+def test_expectation_1d_gives_the_mixture_moments():
+    assert theory.expectation_1d(P_DATA, np.ones_like) == pytest.approx(1.0, abs=1e-10)
+    assert theory.expectation_1d(P_DATA, lambda x: x) == pytest.approx(0.5 * -2.0 + 0.5 * 1.5)
+    second_moment = 0.5 * (0.6**2 + 2.0**2) + 0.5 * (1.0**2 + 1.5**2)
+    assert theory.expectation_1d(P_DATA, np.square) == pytest.approx(second_moment, abs=1e-9)
+
+
+def test_affine_generator_pushes_the_standard_normal_to_its_distribution():
+    generator = theory.AffineGenerator(shift=0.5, scale=-1.5)
+    np.testing.assert_array_equal(generator(np.array([0.0, 1.0, -2.0])), [0.5, -1.0, 3.5])
+    assert theory.expectation_over_generator(generator, lambda x: x) == pytest.approx(0.5)
+    variance = theory.expectation_over_generator(generator, lambda x: (x - 0.5) ** 2)
+    assert variance == pytest.approx(1.5**2)
+    assert generator.distribution() == GaussianMixture1D.normal(0.5, 1.5)
+
+
+def test_logistic_discriminator_logs_match_the_sigmoid_and_stay_finite():
+    d = theory.LogisticDiscriminator(offset=0.3)
+    x = np.linspace(-6, 6, 25)
+    np.testing.assert_allclose(d(x), 1 / (1 + np.exp(-(x - 0.3))), rtol=1e-12)
+    assert d(0.3) == 0.5
+    np.testing.assert_allclose(d.log_d(x), np.log(d(x)), rtol=1e-12)
+    np.testing.assert_allclose(d.log_one_minus_d(x), np.log1p(-d(x)), rtol=1e-12)
+    far = np.array([-800.0, 800.0])  # D rounds to 0 and 1 here; its logs must not
+    assert np.isfinite(d.log_d(far)).all() and np.isfinite(d.log_one_minus_d(far)).all()
+    assert d.log_d(far)[0] == pytest.approx(-800.3) and d.log_one_minus_d(far)[1] == -799.7
+    # V(D, G) taken as E_data[log D] + E_z[log(1 - D(G(z)))] equals the integral over x
+    generator = theory.AffineGenerator(0.5, 1.5)
+    two_expectations = theory.expectation_1d(P_DATA, d.log_d) + theory.expectation_over_generator(
+        generator, d.log_one_minus_d
+    )
+    assert two_expectations == pytest.approx(theory.value_function(P_DATA, P_G, d), abs=1e-9)
 
 
 def test_expectation_over_generator_gives_normal_moments():
@@ -341,6 +393,19 @@ def test_bernoulli_likelihood_is_normalised_over_all_binary_images():
     images = np.array(list(itertools.product([0, 1], repeat=8)), dtype=float)
     total = np.exp(theory.bernoulli_log_likelihood(images, probs)).sum()
     assert total == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("prob", [0.8, 0.3, 0.99])
+def test_grey_value_mass_is_the_continuous_bernoulli_normaliser(prob):
+    # ∫₀¹ p^x (1 - p)^(1 - x) dx = (2p - 1) / log(p / (1 - p)) (Loaiza-Ganem & Cunningham 2019)
+    closed = (2 * prob - 1) / math.log(prob / (1 - prob))
+    assert theory.grey_value_mass(prob) == pytest.approx(closed, rel=1e-10)
+
+
+def test_grey_value_mass_never_reaches_one():
+    masses = [theory.grey_value_mass(prob) for prob in np.linspace(0.01, 0.99, 15)]
+    assert max(masses) == pytest.approx(0.5, abs=1e-12)  # at prob = 1/2: 0.5^x 0.5^(1-x) = 1/2
+    assert theory.grey_value_mass(0.6) == pytest.approx(theory.grey_value_mass(0.4), rel=1e-12)
 
 
 def test_bce_with_logits_is_finite_for_extreme_logits():

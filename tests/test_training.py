@@ -9,7 +9,13 @@ import pytest
 
 from helpers.config import make_config
 from helpers.runs import Checkpointer
-from helpers.training import EpochProgress, NonFiniteLossError, running_under_ci, train_loop
+from helpers.training import (
+    EpochProgress,
+    NonFiniteLossError,
+    layer_rows,
+    running_under_ci,
+    train_loop,
+)
 
 
 class Variable:
@@ -192,3 +198,20 @@ def test_progress_is_quiet_under_ci(monkeypatch, capsys):
         assert not running_under_ci()
     EpochProgress(2, label="toy").update(1, {"loss": 1.0})
     assert "[toy] epoch 1/2" in capsys.readouterr().err
+
+
+def test_layer_rows_give_each_layer_its_output_shape_and_parameters():
+    import keras
+
+    inputs = keras.Input((6, 6, 2))
+    x = keras.layers.Conv2D(3, 3, strides=2, padding="same")(inputs)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, keras.layers.Dense(4)(x))
+    assert layer_rows(model) == [
+        ("Input", "6×6×2", 0),
+        ("Conv2D", "3×3×3", 3 * 3 * 2 * 3 + 3),  # kernel + bias
+        ("Flatten", "27", 0),
+        ("Dense", "4", 27 * 4 + 4),
+    ]
+    sequential = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
+    assert layer_rows(sequential) == [("Input", "5", 0), ("Dense", "2", 12)]

@@ -620,3 +620,38 @@ def test_a_run_interrupted_in_its_warmup_resumes_exactly(tmp_path, monkeypatch):
     assert np.isnan(d_loss[:2]).all() and np.isfinite(d_loss[2])
     for a, b in zip(resumed.model.networks.weights, straight.model.networks.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+# --- the closing section's numbers -----------------------------------------------------------
+
+
+def test_closing_measures_read_only_the_first_codes_and_images_and_the_vae_when_given(model):
+    labels = np.arange(30) % 2
+    means = labels[:, None] * 10.0 + np.linspace(0, 1, 30)[:, None] * np.ones((1, 2))
+    means[20:] = means[20:][::-1]  # past the scored codes: every label now sits at the other class
+    latents = {"VAE-GAN": (means, labels)}
+    test_images = np.full((12, 28, 28), 128, np.uint8)  # grey
+    test_images[8:] = 0  # past the compared images
+    black = np.zeros((5, 28, 28), np.uint8)
+    kwargs = dict(scored=20, compared=8)
+    alone = vaegan.closing_measures(model, test_images, latents, black, 0.5, **kwargs)
+    assert alone["knn"] == {"VAE-GAN": 1.0}
+    assert alone["grey"] == {"test images": 1.0, "VAE-GAN": 0.0}
+    assert alone["pixel_mse"] == {"VAE-GAN": 0.5}  # the record's, over the whole test set
+    unscored = vaegan.closing_measures(model, test_images, latents, black, 0.5)
+    assert unscored["knn"]["VAE-GAN"] < 1.0 and unscored["grey"]["test images"] < 1.0
+    # VAE samples count only beside a VAE model, as the side-by-side needs both
+    grey_samples = np.full((5, 28, 28), 128, np.uint8)
+    no_model = vaegan.closing_measures(
+        model, test_images, latents, black, 0.5, vae_samples=grey_samples, **kwargs
+    )
+    assert "VAE" not in no_model["grey"] and "VAE" not in no_model["pixel_mse"]
+    vae_config = make_config("vae", "smoke", hidden_units=(16, 8))
+    with_vae = vaegan.closing_measures(
+        model, test_images, latents, black, 0.5, vae.build_vae(vae_config), vae_config,
+        vae_samples=grey_samples, **kwargs,
+    )  # fmt: skip
+    assert with_vae["grey"]["VAE"] == 1.0
+    assert list(with_vae["pixel_mse"]) == ["VAE-GAN", "VAE"]
+    assert with_vae["pixel_mse"]["VAE-GAN"] != 0.5  # both measured on the same 8 images
+    assert all(0.0 <= value <= 1.0 for value in with_vae["pixel_mse"].values())

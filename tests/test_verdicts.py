@@ -1,6 +1,7 @@
 """The report's verdicts follow the numbers: each rule flips when its measurement does."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 
@@ -203,3 +204,85 @@ def test_the_vaegan_claim_is_judged_again_at_the_second_latent_size():
     assert len(result) == 7 and "latent dimension 16" in result[-1].claim
     assert "FID VAE-GAN 90.0 vs VAE 30.0" in result[-1].evidence
     assert result[-1].verdict != verdicts.HOLDS  # its FID is worse than the VAE's
+
+
+# --- notebook 04's closing section ----------------------------------------------------------
+
+
+def _vaegan_record():
+    return {
+        "epoch_seconds": [30.0, 30.0, 30.0],
+        "images_per_epoch": 60_000,
+        "wall_time_seconds": 90.0,
+        "images_per_second": 2000.4,
+        "parameters": {"encoder": 1, "total": 1_234_567},
+        "final": {"prior": 3.14159, "llike": 250.26, "d_real": 0.61, "d_reconstruction": 0.444,
+                  "d_fake": 0.3},
+        "feature_layer": {"llike_constant_nats": 5791.4},
+    }  # fmt: skip
+
+
+def _measures(knn_vaegan=0.8, grey_vaegan=0.12, vae=True):
+    measures = {
+        "knn": {"VAE-GAN": knn_vaegan},
+        "grey": {"test images": 0.09, "VAE-GAN": grey_vaegan},
+        "pixel_mse": {"VAE-GAN": 0.05},
+    }
+    if vae:
+        measures["knn"]["VAE"] = 0.9
+        measures["grey"]["VAE"] = 0.3
+        measures["pixel_mse"]["VAE"] = 0.0612345
+    return measures
+
+
+CPU_RUN = SimpleNamespace(latent_dim=16, gamma=0.5, profile="cpu")
+
+
+def test_vaegan_run_markdown_quotes_the_run_and_every_measure_in_order():
+    lines = verdicts.vaegan_run_markdown(_vaegan_record(), CPU_RUN, _measures()).splitlines()
+    assert lines[0] == (
+        "- **Run**: 3 epochs of 60,000 images in 1.5 min (2000 images/s, 1,234,567 parameters, "
+        "latent dimension 16, $\\gamma = 0.5$)."
+    )
+    assert lines[1] == (
+        "- **Last epoch**: $\\mathcal L_\\text{prior} = 3.14$ nats, "
+        "$\\mathcal L_\\text{llike} = 250.3$ (+ constant 5791), $D(x) = 0.61$, "
+        "$D(\\tilde x) = 0.44$, $D(x_p) = 0.30$."
+    )
+    assert lines[2].endswith("posterior means): VAE-GAN 80.0%, VAE 90.0%.")
+    assert lines[3].endswith("intensity): test images 9.0%, VAE-GAN 12.0%, VAE 30.0%.")
+    assert lines[4].endswith("whole test set): VAE-GAN 0.0500, VAE 0.0612.")
+    assert len(lines) == 6  # the side-by-side sentence; no smoke warning under cpu
+
+
+@pytest.mark.parametrize(
+    "knn_vaegan, grey_vaegan, kept, grey_word",
+    [(0.86, 0.12, "kept", "fewer"), (0.84, 0.12, "did not keep", "fewer"),
+     (0.95, 0.3, "kept", "more"), (0.5, 0.31, "did not keep", "more")],
+)  # fmt: skip
+def test_vaegan_keeps_the_latent_organisation_within_five_points_of_the_vae(
+    knn_vaegan, grey_vaegan, kept, grey_word
+):
+    measures = _measures(knn_vaegan=knn_vaegan, grey_vaegan=grey_vaegan)
+    text = verdicts.vaegan_run_markdown(_vaegan_record(), CPU_RUN, measures)
+    verdict = text.splitlines()[-1]
+    assert verdict.startswith(f"- In this run the VAE-GAN **{kept}** the VAE's latent")
+    assert f"within 5 points counts as kept) and its samples have **{grey_word}** grey" in verdict
+    assert f"({grey_vaegan:.1%} vs 30.0%; real digits 9.0%)" in verdict
+
+
+def test_vaegan_run_markdown_says_why_the_vae_is_missing_and_flags_the_smoke_profile():
+    note = "the VAE's results are missing: run 03_vae.ipynb with profile = 'smoke' first"
+    smoke = SimpleNamespace(latent_dim=2, gamma=1.0, profile="smoke")
+    lines = verdicts.vaegan_run_markdown(_vaegan_record(), smoke, _measures(vae=False), note)
+    lines = lines.splitlines()
+    assert lines[2].endswith("posterior means): VAE-GAN 80.0%.")
+    assert lines[4].endswith("whole test set): VAE-GAN 0.0500.")
+    assert lines[5] == f"- The side-by-side with the VAE is missing: {note}."
+    assert lines[6].startswith("- *Smoke profile*") and len(lines) == 7
+    assert not any("In this run" in line for line in lines)
+    # the VAE's latent without its samples is not a side-by-side either
+    partial = _measures()
+    del partial["grey"]["VAE"]
+    text = verdicts.vaegan_run_markdown(_vaegan_record(), CPU_RUN, partial, note)
+    assert "In this run" not in text and text.endswith(f"missing: {note}.")
