@@ -47,13 +47,42 @@ from helpers.results import ablation_name  # noqa: E402
 from helpers.runs import write_results  # noqa: E402
 from helpers.training import seed_everything  # noqa: E402
 
-# name: (what changes, config overrides)
-VARIANTS = {
-    "recipe": ("the profile's recipe", {}),
-    "no-warmup": ("no warm-up: all three losses from the first epoch", {"warmup_epochs": 0}),
-    "d-batchnorm": ("batch norm in D (Larsen et al., DCGAN)", {"discriminator_batchnorm": True}),
-    "gamma-1": ("γ = 1 instead of 0.1", {"gamma": 1.0}),
-}
+# name: (what changes, config overrides), the overrides read from the recipe's config
+VARIANTS = ("recipe", "no-warmup", "short-warmup", "d-batchnorm", "gamma-1")
+SHORT_WARMUP = 4  # the earlier cpu recipe's warm-up
+
+
+def variants_of(recipe) -> dict[str, tuple[str, dict]]:
+    """The ablation's variants of `recipe` (a VAEGANConfig). The warm-up variants keep the
+    recipe's GAN epochs (epochs - warmup_epochs) and change only the warm-up before them."""
+    gan_epochs = recipe.epochs - recipe.warmup_epochs
+
+    def warmup(epochs: int) -> dict:
+        total = epochs + gan_epochs
+        return {"warmup_epochs": epochs, "epochs": total,
+                "snapshot_epochs": tuple(sorted({1, max(epochs, 1), total}))}  # fmt: skip
+
+    variants = {
+        "recipe": ("the profile's recipe", {}),
+        "no-warmup": (f"no warm-up: the same {gan_epochs} GAN epochs from the first step",
+                      warmup(0)),
+        "short-warmup": (f"{SHORT_WARMUP} warm-up epochs instead of {recipe.warmup_epochs}",
+                         warmup(SHORT_WARMUP)),
+        "d-batchnorm": ("batch norm in D (Larsen et al., DCGAN)",
+                        {"discriminator_batchnorm": True}),
+        "gamma-1": (f"γ = 1 instead of {recipe.gamma:g}", {"gamma": 1.0}),
+    }  # fmt: skip
+    if not recipe.warmup_epochs or recipe.warmup_epochs == SHORT_WARMUP:
+        variants.pop("short-warmup")
+    if not recipe.warmup_epochs:
+        variants.pop("no-warmup")
+    if recipe.discriminator_batchnorm:
+        variants.pop("d-batchnorm")
+    if recipe.gamma == 1.0:
+        variants.pop("gamma-1")
+    return variants
+
+
 SAMPLES = 2000
 RECONSTRUCTED = 1000
 
@@ -123,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--latent", type=int, default=16)
-    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument(
         "--set",
@@ -143,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.publish and "recipe" not in args.variants:
         parser.error("--publish needs the 'recipe' variant: every row is read against it")
-    variants = {name: VARIANTS[name] for name in args.variants}
+    recipe = make_config("vaegan", args.profile, latent_dim=args.latent, diagnose_images=0)
+    variants = {
+        name: variant for name, variant in variants_of(recipe).items() if name in args.variants
+    }
     if args.set:
         overrides = dict(_parse_override(item) for item in args.set)
         variants["custom"] = (", ".join(args.set), overrides)
@@ -182,7 +214,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
     if args.publish:
-        recipe = make_config("vaegan", args.profile, latent_dim=args.latent, diagnose_images=0)
         path = write_results(args.profile, ablation_name(args.latent), record, recipe)
         print(f"published {path}", flush=True)
     return 0
