@@ -367,22 +367,23 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
             discriminator_batchnorm=False,
             learning_rate=3e-4,
         ),
-        # cpu: float32, 14 epochs of 24,000 images: the first 12 the warm-up (a plain VAE,
-        # decoding only posterior codes: a fifth of a GAN epoch's cost), then 2 with the GAN;
-        # ~3 min per latent size on 2 idle cores. Measured at latent 16 (benchmarks/
-        # ablate_vaegan.py, 2,000 samples): a 4-epoch warm-up + 3 GAN epochs gave FID 24.0,
-        # 9 classes, coverage 0.558; 12 + 2 gives 20.8, 10 classes, 0.617 in less time.
+        # cpu: float32, 13 epochs of 24,000 images: the first 10 the warm-up (a plain VAE,
+        # decoding only posterior codes: a fifth of a GAN epoch's cost), then 3 with the GAN;
+        # ~3.5 min per latent size on 2 idle cores. Measured with benchmarks/ablate_vaegan.py
+        # (2,000 samples; FID / classes / coverage): 4 warm-up + 3 GAN epochs gave 24.0 / 9 /
+        # 0.558 at latent 16; after a 10-epoch warm-up, 2, 3, 4 GAN epochs give 22.4, 21.2, 21.1
+        # / 10 / 0.61 at latent 16 and 55.2, 44.0, 43.0 / 7-10 / 0.30, 0.39, 0.39 at latent 2.
         # Without a warm-up (the earlier recipes of issue 13) prior codes decoded to grey
         # blobs or speckle that D rejected from the first epoch on
         "cpu": dict(
-            epochs=14,
+            epochs=13,
             train_size=24000,
             generator_widths=(64, 32, 16),
             discriminator_widths=(32, 64),
             encoder_widths=(32, 64),
-            snapshot_epochs=(1, 12, 13, 14),
+            snapshot_epochs=(1, 10, 11, 13),
             learning_rate=3e-4,
-            warmup_epochs=12,
+            warmup_epochs=10,
             warmup_prior_codes=False,
             gamma=0.1,
             pixel_weight=1.0,
