@@ -375,6 +375,7 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
         "images_per_second": run.images_per_second,
         "parameters": model.parameters(),
         "images_per_epoch": run.images_per_epoch,
+        "resumed_from_epoch": run.resumed_from,
         "replicas": model.strategy.num_replicas_in_sync,
         "final": run.final,
         **(evaluation or {}),

@@ -545,6 +545,21 @@ def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
     assert readme.read_text() == text
 
 
+def test_readme_says_which_models_resumed_instead_of_training(tmp_path, monkeypatch):
+    """A republish that reloads finished models runs its notebooks in seconds: the timing line
+    must not pass that off as the cost of the report."""
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    _published_run(tmp_path)
+    folder = tmp_path / "results" / "cpu"
+    assert report.resumed_models(folder) == []
+    assert "in all." in report.readme_results("cpu")
+    for name, resumed in (("dcgan", 24), ("vaegan", 0), ("vae_z16", 30)):
+        (folder / f"{name}.json").write_text(json.dumps({"resumed_from_epoch": resumed}))
+    assert report.resumed_models(folder) == ["dcgan", "vae_z16"]
+    text = report.readme_results("cpu")
+    assert "in all (dcgan, vae_z16 resumed from their checkpoints:" in text
+
+
 def test_readme_without_a_published_run_says_what_to_run(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
     (tmp_path / "README.md").write_text(f"{report.README_START}\n{report.README_END}\n")

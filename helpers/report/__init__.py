@@ -68,6 +68,7 @@ from helpers.report.publishing import (  # noqa: F401
     README_START,
     publish_run,
     readme_results,
+    resumed_models,
     update_readme,
 )
 from helpers.report.rendering import (  # noqa: F401

@@ -78,6 +78,19 @@ README_COLUMNS = [
 ]
 
 
+def resumed_models(folder: Path) -> list[str]:
+    """Result names (e.g. `vae_z16`) in `folder` whose run reloaded a finished or partial
+    training from checkpoints (`resumed_from_epoch` > 0) instead of training from scratch."""
+    from helpers.runs import read_json
+
+    return [
+        path.stem
+        for path in sorted(folder.glob("*.json"))
+        if isinstance(record := read_json(path), dict)
+        and (record.get("resumed_from_epoch") or 0) > 0
+    ]
+
+
 def readme_results(profile: str) -> str:
     """The README's "Results" section, built only from results/<profile>/*.json and the figures
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
@@ -105,7 +118,13 @@ def readme_results(profile: str) -> str:
         + f", data set {comparison.get('dataset', '?')}. Wall time per notebook on the machine "
         "that made it: "
         + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in seconds.items())
-        + f" — {_duration(sum(seconds.values()))} in all.",
+        + f" — {_duration(sum(seconds.values()))} in all"
+        + (
+            f" ({', '.join(resumed)} resumed from {'its' if len(resumed) == 1 else 'their'} "
+            "checkpoints: their training is not in these times but in the training times below)."
+            if (resumed := resumed_models(folder))
+            else "."
+        ),
         "",
     ]
     for prefix, text in README_FIGURES:
