@@ -45,8 +45,10 @@ format: venv
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
+# one worker per core, each test file on one worker (its module fixtures built once): about
+# 1.5x faster than one process on 2 cores (2 min instead of 3 for the unit tests)
 unit: venv
-	$(BIN)/pytest tests
+	$(BIN)/pytest -n auto --dist loadfile tests
 
 # nbval re-executes each notebook with its committed parameters (profile = None, so smoke).
 nbval: venv

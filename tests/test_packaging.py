@@ -41,7 +41,7 @@ def test_every_dependency_is_pinned_in_the_lock():
 
 
 def test_test_and_lint_tools_are_a_dev_extra_that_make_installs():
-    tools = {"pytest", "nbval", "ruff", "playwright"}
+    tools = {"pytest", "pytest-xdist", "nbval", "ruff", "playwright"}
     assert not tools & {_name(r) for r in _pyproject_requirements()}  # not runtime needs
     assert tools <= {_name(r) for r in _dev_requirements()}
     makefile = (ROOT / "Makefile").read_text()
