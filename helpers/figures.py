@@ -351,7 +351,8 @@ def diagnosis_figure(histories: dict[str, dict[str, list[float]]]):
         if log:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # a panel whose quantity no run recorded: none
+            ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
