@@ -47,11 +47,13 @@ def read_encoder_results(profile: str, name: str) -> dict | None:
     paths = {kind: folder / f"{name}_{kind}.npz" for kind in ("latent", "reconstructions")}
     if not all(path.is_file() for path in paths.values()):
         return None
-    out = {}
-    for kind, path in paths.items():
-        with np.load(path, allow_pickle=False) as saved:
-            out[kind] = {key: np.asarray(saved[key]) for key in saved.files}
-    return out
+    return {kind: _read_arrays(path) for kind, path in paths.items()}
+
+
+def _read_arrays(path) -> dict[str, np.ndarray]:
+    """Every array of an exported .npz file, loaded (no pickles)."""
+    with np.load(path, allow_pickle=False) as saved:
+        return {key: np.asarray(saved[key]) for key in saved.files}
 
 
 def exported_reconstructions(profile: str, names: dict[str, str]) -> dict[str, np.ndarray]:
@@ -81,8 +83,8 @@ def read_latent(
         record = folder / f"{name}.json"
         if not record.is_file() or read_json(record).get("config", {}).get("dataset") != dataset:
             return None
-    with np.load(path, allow_pickle=False) as saved:
-        return saved["means"], saved["labels"]
+    arrays = _read_arrays(path)
+    return arrays["means"], arrays["labels"]
 
 
 def read_latents(
@@ -192,10 +194,10 @@ def read_ablation(profile: str, latent_dim: int) -> dict | None:
     """The ablation record of the VAE-GAN at `latent_dim`: this run's (runs/<profile>/results/,
     written by `make ablation`), else the published one (results/<profile>/, as a fresh clone
     has it), else None. Whether it still describes the recipe: `ablation_stale_fields`."""
-    from helpers.runs import project_root, read_json, results_dir
+    from helpers.runs import published_results_dir, read_json, results_dir
 
     name = f"{ablation_name(latent_dim)}.json"
-    for folder in (results_dir(profile), project_root() / "results" / profile):
+    for folder in (results_dir(profile), published_results_dir(profile)):
         if (folder / name).is_file():
             return read_json(folder / name)
     return None

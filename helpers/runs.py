@@ -60,6 +60,12 @@ def results_dir(profile: str) -> Path:
     return path
 
 
+def published_results_dir(profile: str) -> Path:
+    """results/<profile>/: the JSON results of the last published run (committed; not created
+    here, a fresh clone may lack it)."""
+    return project_root() / "results" / profile
+
+
 def figures_dir(profile: str) -> Path:
     """runs/<profile>/figures/, created if missing."""
     path = run_dir(profile) / "figures"

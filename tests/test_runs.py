@@ -14,6 +14,9 @@ from helpers.config import make_config
 def test_run_directories_live_under_runs(project_root):
     assert runs.results_dir("smoke") == project_root / "runs" / "smoke" / "results"
     assert runs.figures_dir("cpu").is_dir()
+    # the published results sit outside runs/ and are only read here, never created
+    assert runs.published_results_dir("cpu") == project_root / "results" / "cpu"
+    assert not (project_root / "results").exists()
 
 
 def test_project_root_found_from_a_subdirectory(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from helpers.report.common import (
 from helpers.runs import (
     atomic_write_bytes,
     project_root,
+    published_results_dir,
     run_dir,
 )
 
@@ -38,7 +39,7 @@ def publish_run(profile: str) -> list[Path]:
     published = []
     sources = {
         root / "figures": sorted((run_dir(profile) / "figures").glob("*.png")),
-        root / "results" / profile: sorted((run_dir(profile) / "results").glob("*.json")),
+        published_results_dir(profile): sorted((run_dir(profile) / "results").glob("*.json")),
     }
     for target, files in sources.items():
         if not files:
@@ -98,7 +99,7 @@ def readme_results(profile: str) -> str:
     from helpers.runs import read_json
 
     root = project_root()
-    folder = root / "results" / profile
+    folder = published_results_dir(profile)
     needed = ["comparison.json", "report_timings.json", "vae.json"]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
