@@ -160,6 +160,16 @@ def architecture_rows(
 # --- training --------------------------------------------------------------------------------
 
 
+def average_decay(decay, step):
+    """The decay of step `step` (1-based) that makes a moving average started at step 1 equal
+    Adam's bias-corrected average: sum_s (1 - d) d^(t-s) w_s / (1 - d^t) after step t.
+
+    a_t = b_t a_(t-1) + (1 - b_t) w_t with b_t = d (1 - d^(t-1)) / (1 - d^t): b_1 = 0 (the
+    average starts at the first weights, whatever it held), and b_t -> d as t grows.
+    Works on Python floats and on tensors."""
+    return decay * (1.0 - decay ** (step - 1)) / (1.0 - decay**step)
+
+
 def default_strategy() -> tf.distribute.Strategy:
     """MirroredStrategy over all GPUs when there are several, else the default strategy."""
     gpus = tf.config.list_logical_devices("GPU")
@@ -201,6 +211,11 @@ class DCGAN:
             self.d_optimizer = build_optimizer(config)
             self.g_optimizer.build(self.generator.trainable_variables)
             self.d_optimizer.build(self.discriminator.trainable_variables)
+            # config.generator_average: the averaged G that samples, and its step count
+            self.averaged_generator = None
+            if config.generator_average:
+                self.averaged_generator = build_generator(config)
+                self.average_steps = tf.Variable(0.0, trainable=False, name="average_steps")
         self._run_steps = tf.function(self._run_steps_python)
 
     @property
@@ -211,7 +226,27 @@ class DCGAN:
             "discriminator": list(self.discriminator.weights),
             "generator_optimizer": list(self.g_optimizer.variables),
             "discriminator_optimizer": list(self.d_optimizer.variables),
+            **(
+                {"averaged_generator": [*self.averaged_generator.weights, self.average_steps]}
+                if self.averaged_generator is not None
+                else {}
+            ),
         }
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator that makes the samples: the averaged G if config.generator_average,
+        else G itself."""
+        return self.averaged_generator if self.averaged_generator is not None else self.generator
+
+    def _update_average(self) -> None:
+        """One step of the moving average of G's weights and batch-norm statistics."""
+        self.average_steps.assign_add(1.0)
+        decay = average_decay(self.config.generator_average, self.average_steps)
+        for average, weight in zip(
+            self.averaged_generator.weights, self.generator.weights, strict=True
+        ):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 
     def parameters(self) -> dict[str, int]:
         return {
@@ -249,6 +284,8 @@ class DCGAN:
                 lambda r, z: self._replica_step(r, z, update_generator), args=(real, noise)
             )
             totals += self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+            if self.averaged_generator is not None and update_generator:
+                self._update_average()
         return totals
 
     # --- what the shared loop (helpers.training.train_loop) calls ---------------------------
@@ -286,9 +323,10 @@ class DCGAN:
         return dict(zip(HISTORY_KEYS, (totals / steps).tolist(), strict=True))
 
     def generate(self, noise, batch_size: int = 500) -> np.ndarray:
-        """Images of G in inference mode: uint8 [N, 28, 28] for noise float32 [N, latent]."""
+        """Images of the sampler (G, or its average) in inference mode: uint8 [N, 28, 28] for
+        noise float32 [N, latent]."""
         parts = [
-            self.generator(noise[i : i + batch_size], training=False).numpy()
+            self.sampler(noise[i : i + batch_size], training=False).numpy()
             for i in range(0, len(noise), batch_size)
         ]
         return to_uint8_images(np.concatenate(parts), value_range=(-1.0, 1.0))
@@ -354,7 +392,8 @@ def train(
 
 def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
     """Write dcgan.json, dcgan_samples.npz (export_samples uint8 images), dcgan_epoch_samples.npz
-    and dcgan.weights.h5 (generator) into runs/<profile>/results/; returns their paths.
+    and dcgan.weights.h5 (the sampler: G or its average) into runs/<profile>/results/; returns
+    their paths.
     `evaluation` (optional) adds measured numbers to the JSON."""
     config, model = run.config, run.model
     out = results_dir(config.profile)
@@ -366,7 +405,7 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
             images=run.epoch_samples,
             epochs=run.epochs.astype(np.int32),
         ),
-        "weights": save_weights(model.generator, out / f"{MODEL}.weights.h5"),
+        "weights": save_weights(model.sampler, out / f"{MODEL}.weights.h5"),
     }
     payload = {
         "history": run.history,
@@ -386,9 +425,9 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
 
 def load(config: DCGANConfig, path: str | os.PathLike | None = None) -> DCGAN:
     """The exported DCGAN of `config` (default: runs/<profile>/results/dcgan.weights.h5); only
-    the generator is exported, so the discriminator keeps its initial weights."""
+    the sampler (G, or its average) is exported, so the rest keeps its initial weights."""
     model = DCGAN(config)
-    model.generator.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
+    model.sampler.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
     return model
 
 
@@ -403,6 +442,7 @@ def sample(model: DCGAN, n: int, seed: int) -> np.ndarray:
 
 __all__ = [
     "DCGAN",
+    "average_decay",
     "build_discriminator",
     "build_generator",
     "build_optimizer",

@@ -495,6 +495,7 @@ FIELD_LABELS = {
     "hidden_units": "hidden units",
     "train_size": "training images",
     "precision": "precision",
+    "generator_average": "decay of the average of G that samples (0: G itself)",
     "gamma": "γ (the decoder's weight on reconstruction)",
     "pixel_weight": "pixel term weight (beside D's features)",
     "kl_weight": "KL weight",

@@ -49,6 +49,8 @@ def test_overrides_apply_and_none_keeps_the_default():
         (dict(widths=(1, 2)), "unknown dcgan config field"),
         (dict(generator_widths=(64, 0)), "non-empty tuple of positive integers"),
         (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\)"),
+        (dict(generator_average=1.0), r"generator_average must lie in \[0, 1\)"),
+        (dict(generator_average=-0.5), r"generator_average must lie in \[0, 1\)"),
     ],
 )
 def test_bad_values_give_clear_errors(kwargs, pattern):

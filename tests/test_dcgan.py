@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from helpers import dcgan
 from helpers.config import make_config
-from helpers.data import Dataset
+from helpers.data import Dataset, to_uint8_images
 from helpers.runs import Checkpointer, read_json
 from helpers.training import NonFiniteLossError
 
@@ -164,6 +164,49 @@ def test_discriminator_steps_on_a_fixed_batch_lower_its_loss():
         np.testing.assert_array_equal(before, after.numpy())  # only D moved
 
 
+def test_average_decay_gives_the_bias_corrected_moving_average():
+    decay, weights = 0.9, np.random.default_rng(0).standard_normal(6)
+    average = 123.0  # whatever the average held before step 1 is forgotten there
+    for step, weight in enumerate(weights, start=1):
+        average = (
+            dcgan.average_decay(decay, step) * average
+            + (1 - dcgan.average_decay(decay, step)) * weight
+        )
+        powers = decay ** np.arange(step - 1, -1, -1)  # d^(t-s) for s = 1..t
+        expected = np.sum((1 - decay) * powers * weights[:step]) / (1 - decay**step)
+        assert average == pytest.approx(expected, rel=1e-12), step
+    assert dcgan.average_decay(decay, 1) == 0.0
+    assert dcgan.average_decay(decay, 10_000) == pytest.approx(decay)
+
+
+def test_averaged_generator_tracks_g_step_by_step_and_is_what_samples():
+    config = tiny_config(generator_average=0.8)
+    model = dcgan.DCGAN(config)
+    assert dcgan.DCGAN(tiny_config()).averaged_generator is None  # off by default (the paper)
+    real = dcgan.gan_images(config, tiny_images())[: config.batch_size]
+    noise = tf.random.stateless_normal([config.batch_size, config.latent_dim], seed=[3, 4])
+    batch = tf.data.Dataset.from_tensors((real, noise))
+    seen = []  # G's weights (with batch-norm statistics) after each step
+    for _ in range(3):
+        model.run_steps(batch, 1)
+        seen.append([w.numpy() for w in model.generator.weights])
+    resting = [w.numpy() for w in model.averaged_generator.weights]
+    model.run_steps(batch, 1, update_generator=False)  # G did not move: neither does its average
+    for before, after in zip(resting, model.averaged_generator.weights, strict=True):
+        np.testing.assert_array_equal(before, after.numpy())
+    d = config.generator_average
+    for index, average in enumerate(model.averaged_generator.weights):
+        expected = sum((1 - d) * d ** (3 - s) * seen[s - 1][index] for s in (1, 2, 3))
+        np.testing.assert_allclose(average.numpy(), expected / (1 - d**3), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(seen[-1][0], model.averaged_generator.weights[0].numpy())
+    z = dcgan.fixed_noise(config, 5, 7)
+    images = model.generate(z)
+    np.testing.assert_array_equal(
+        images, to_uint8_images(model.averaged_generator(z, training=False).numpy(), (-1.0, 1.0))
+    )
+    assert "averaged_generator" in model.variables  # checkpointed with the rest
+
+
 @pytest.mark.slow
 def test_same_seed_gives_identical_history(project_root, monkeypatch):
     config = tiny_config(epochs=1)
@@ -184,8 +227,9 @@ class Interrupted(Exception):
 
 
 @pytest.mark.slow
-def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch):
-    config = tiny_config(epochs=3)
+@pytest.mark.parametrize("average", [0.0, 0.9], ids=["G", "averaged G"])
+def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch, average):
+    config = tiny_config(epochs=3, generator_average=average)
     images = tiny_images()
     uninterrupted = dcgan.train(config, tiny_data(images), progress=False)
 
@@ -210,6 +254,10 @@ def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch
     for a, b in pairs:
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(resumed.epoch_samples, uninterrupted.epoch_samples)
+    for a, b in zip(
+        resumed.model.sampler.weights, uninterrupted.model.sampler.weights, strict=True
+    ):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
     again = dcgan.train(
         config, tiny_data(images), progress=False
@@ -264,6 +312,21 @@ def test_exports_follow_the_results_contract(project_root):
     np.testing.assert_array_equal(
         reloaded(z).numpy(), run.model.generator(z, training=False).numpy()
     )
+
+
+@pytest.mark.slow
+def test_exports_and_reloads_the_averaged_generator(project_root):
+    config = tiny_config(epochs=1, generator_average=0.9)
+    run = dcgan.train(config, tiny_data(), progress=False)
+    paths = dcgan.export_results(run)
+    with np.load(paths["samples"]) as saved:  # the exported samples are the average's
+        np.testing.assert_array_equal(saved["images"], dcgan.sample(run.model, 40, config.seed))
+    reloaded = dcgan.load(config, paths["weights"])
+    z = dcgan.fixed_noise(config, 4, 123)
+    np.testing.assert_array_equal(reloaded.generate(z), run.model.generate(z))
+    exported = reloaded.sampler(z, training=False).numpy()
+    np.testing.assert_array_equal(exported, run.model.averaged_generator(z, training=False))
+    assert not np.array_equal(exported, run.model.generator(z, training=False).numpy())
 
 
 def test_prepare_images_rejects_bad_input():
