@@ -400,6 +400,29 @@ def test_publish_copies_figures_and_json_results_only(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "results" / "cpu").iterdir()) == ["dcgan.json"]
 
 
+def test_publish_takes_only_the_newest_file_of_each_figure(tmp_path, monkeypatch):
+    """A run with other snapshot epochs leaves the older run's file of the same figure in
+    runs/<profile>/figures/: that one must neither be published nor survive in figures/."""
+    monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path))
+    figures = tmp_path / "runs" / "cpu" / "figures"
+    figures.mkdir(parents=True)
+    old, new = figures / "07_gan_samples_epoch-024.png", figures / "07_gan_samples_epoch-036.png"
+    old.write_bytes(b"old run")
+    new.write_bytes(b"this run")
+    (figures / "03_gan_losses.png").write_bytes(b"this run")
+    os.utime(old, ns=(10**18, 10**18))
+    os.utime(new, ns=(2 * 10**18, 2 * 10**18))
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "07_gan_samples_epoch-024.png").write_bytes(b"old run")
+    report.publish_run("cpu")
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
+        "03_gan_losses.png",
+        "07_gan_samples_epoch-036.png",
+    ]
+    os.utime(old, ns=(3 * 10**18, 3 * 10**18))  # whichever was written last wins
+    assert report.newest_per_figure([new, old]) == [old]
+
+
 def test_publish_keeps_the_ablation_record_that_no_notebook_writes(tmp_path, monkeypatch):
     """`make ablation` writes vaegan_z16_ablation.json; a later `make report` whose run folder
     lacks it (a fresh clone) must not delete the published one, but still removes stale JSON."""

@@ -66,6 +66,7 @@ from helpers.report.publishing import (  # noqa: F401
     README_END,
     README_FIGURES,
     README_START,
+    newest_per_figure,
     publish_run,
     readme_results,
     resumed_models,

@@ -25,12 +25,26 @@ from helpers.runs import (
 KEPT_RECORDS = ("_ablation.json",)
 
 
+def newest_per_figure(paths: list[Path]) -> list[Path]:
+    """One file per figure number (the name's prefix before the first "_"): the most recently
+    written. Older files of the same figure come from earlier runs whose snapshot epochs, and
+    so file names, differed (07_gan_samples_epoch-024.png beside ...-036.png)."""
+    newest: dict[str, Path] = {}
+    for path in paths:
+        number = path.name.split("_", 1)[0]
+        kept = newest.get(number)
+        if kept is None or path.stat().st_mtime_ns > kept.stat().st_mtime_ns:
+            newest[number] = path
+    return sorted(newest.values())
+
+
 def publish_run(profile: str) -> list[Path]:
     """Copy a real run's figures (PNG) to figures/ and results (JSON) to results/<profile>/.
 
     figures/ and results/<profile>/ then mirror the run: files there that the run did not
     produce are removed (they came from an earlier run), except the records made by a separate
     command (KEPT_RECORDS: `make ablation`), which a run's notebooks read but do not write.
+    Of several files of one figure number, only the newest is the run's (`newest_per_figure`).
     Smoke runs publish nothing. Returns the published files.
     """
     if profile == SMOKE_PROFILE:
@@ -38,7 +52,7 @@ def publish_run(profile: str) -> list[Path]:
     root = project_root()
     published = []
     sources = {
-        root / "figures": sorted((run_dir(profile) / "figures").glob("*.png")),
+        root / "figures": newest_per_figure(list((run_dir(profile) / "figures").glob("*.png"))),
         published_results_dir(profile): sorted((run_dir(profile) / "results").glob("*.json")),
     }
     for target, files in sources.items():
