@@ -157,6 +157,21 @@ def cpu_model(cpuinfo: str | None = None) -> str | None:
     return None
 
 
+# The CPU flags that decide TensorFlow's speed here: the vector width (avx2, avx512f) and
+# whether bfloat16 is native (avx512_bf16, amx_bf16) or emulated (see helpers.precision).
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+
+
+def cpu_features(cpuinfo: str | None = None) -> list[str]:
+    """Which of SPEED_FLAGS the processor has, in that order (read from /proc/cpuinfo if
+    `cpuinfo` is None): the model name alone does not tell an AVX2-only EPYC from one with
+    AVX512-BF16, and their timings differ by 2x or more."""
+    from helpers.precision import cpu_flags
+
+    flags = cpu_flags(cpuinfo)
+    return [flag for flag in SPEED_FLAGS if flag in flags]
+
+
 def environment_record(seed: int | None = None, precision: str | None = None) -> dict:
     """Versions, device, precision, seed and git commit: carried by every results file."""
     record = {
@@ -169,6 +184,7 @@ def environment_record(seed: int | None = None, precision: str | None = None) ->
         "time_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
         "cpu_model": cpu_model(),
+        "cpu_features": cpu_features(),
     }
     try:
         import keras

@@ -564,11 +564,21 @@ def settings_markdown(
     return "\n".join(lines)
 
 
+def cpu_label(environment: dict) -> str:
+    """The CPU row of the hardware table: model name and, where the record has them (results
+    written since stop 21), the speed-deciding flags, e.g. "AMD EPYC (avx2)"."""
+    name = str(environment.get("cpu_model") or environment.get("platform", "unknown"))
+    features = environment.get("cpu_features")
+    if features is None:
+        return name
+    return f"{name} ({', '.join(features) or 'no AVX2'})"
+
+
 def hardware_rows(environment: dict, wall_times: dict[str, float]) -> list[tuple[str, str]]:
     """(item, value) rows: device, CPU, cores, TensorFlow/Keras versions, wall time per model."""
     rows = [
         ("device", str(environment.get("device", "unknown"))),
-        ("CPU", str(environment.get("cpu_model") or environment.get("platform", "unknown"))),
+        ("CPU", cpu_label(environment)),
         ("cores", str(environment.get("cpu_count", "unknown"))),
         (
             "TensorFlow / Keras / NumPy",

@@ -67,6 +67,7 @@ def test_environment_record_has_versions(project_root):
     for key in ("python", "numpy", "tensorflow", "keras", "device", "seed", "git_commit"):
         assert key in record
     assert record["seed"] == 3
+    assert record["cpu_features"] == runs.cpu_features()  # this machine's flags, as a list
 
 
 def test_write_results_carries_config_seed_and_environment(project_root):
@@ -146,3 +147,15 @@ def test_cpu_model_reads_the_model_name_line():
     text = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9B14\nflags\t: fpu\n"
     assert cpu_model(text) == "AMD EPYC 9B14"
     assert cpu_model("processor\t: 0\n") is None
+
+
+def test_cpu_features_tell_an_avx2_only_cpu_from_one_with_native_bfloat16():
+    from helpers.runs import cpu_features
+
+    avx2_only = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
+    bf16 = "model name\t: AMD EPYC\nflags\t\t: avx2 avx512f avx512_bf16 avx512vl\n"
+    amx = "flags\t\t: avx2 avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
+    assert cpu_features(avx2_only) == ["avx2"]
+    assert cpu_features(bf16) == ["avx2", "avx512f", "avx512_bf16"]
+    assert cpu_features(amx) == ["avx2", "avx512f", "avx512_bf16", "amx_bf16"]
+    assert cpu_features("processor\t: 0\n") == []  # no flags line: nothing claimed

@@ -286,3 +286,12 @@ def test_vaegan_run_markdown_says_why_the_vae_is_missing_and_flags_the_smoke_pro
     del partial["grey"]["VAE"]
     text = verdicts.vaegan_run_markdown(_vaegan_record(), CPU_RUN, partial, note)
     assert "In this run" not in text and text.endswith(f"missing: {note}.")
+
+
+def test_hardware_table_names_the_cpu_flags_where_the_record_has_them():
+    with_flags = {"cpu_model": "AMD EPYC", "cpu_features": ["avx2"]}
+    older = {"cpu_model": "AMD EPYC"}  # a record written before cpu_features existed
+    none = {"cpu_model": "Old CPU", "cpu_features": []}
+    assert dict(verdicts.hardware_rows(with_flags, {}))["CPU"] == "AMD EPYC (avx2)"
+    assert dict(verdicts.hardware_rows(older, {}))["CPU"] == "AMD EPYC"
+    assert dict(verdicts.hardware_rows(none, {}))["CPU"] == "Old CPU (no AVX2)"
