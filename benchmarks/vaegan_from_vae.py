@@ -42,23 +42,6 @@ from helpers.data import load_dataset  # noqa: E402
 from helpers.training import seed_everything  # noqa: E402
 
 
-def networks_from_vae(model):
-    """(build_encoder, build_decoder) replacements that wrap the trained VAE's networks."""
-    import keras
-
-    def encoder(config):
-        images = keras.Input((28, 28, 1))  # [-1, 1], as the VAE-GAN feeds them
-        z_mean, z_log_var = model.encoder(keras.layers.Rescaling(0.5, offset=0.5)(images))
-        return keras.Model(images, [z_mean, z_log_var], name="encoder")
-
-    def decoder(config):
-        z = keras.Input((config.latent_dim,))
-        logits = model.decoder(z)
-        return keras.Model(z, keras.layers.Activation("tanh")(logits * 0.5), name="decoder")
-
-    return encoder, decoder
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="cpu")
@@ -67,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     vae_model = vae.load(vae.make_vae_config(args.profile, latent_dim=args.latent))
-    vaegan.build_encoder, vaegan.build_decoder = networks_from_vae(vae_model)
+    encoder, decoder = vaegan.networks_from_vae(vae_model)
+    vaegan.build_encoder = lambda config: encoder  # VAEGAN builds its networks through these
+    vaegan.build_decoder = lambda config: decoder
     config = make_config(
         "vaegan", args.profile, latent_dim=args.latent, diagnose_images=0, warmup_epochs=0,
         epochs=args.epochs, snapshot_epochs=(1, args.epochs),

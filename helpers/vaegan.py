@@ -184,6 +184,23 @@ def build_discriminator(config: VAEGANConfig) -> keras.Model:
     return keras.Model(plain.input, [plain.output, features], name="discriminator")
 
 
+def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
+    """(encoder, decoder) of a VAE-GAN started from a trained VAE (`helpers.vae.VAE`), sharing
+    its layers and so its weights (issue 13's experiment, benchmarks/vaegan_from_vae.py).
+
+    The encoder reads the VAE-GAN's images in [-1, 1] as the VAE's in [0, 1], (x + 1) / 2; the
+    decoder turns the VAE's Bernoulli logits l into tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's
+    mean image in the tanh range. Before any GAN step the pair computes exactly the VAE.
+    """
+    images = keras.Input((28, 28, 1), name="image")
+    z_mean, z_log_var = model.encoder(keras.layers.Rescaling(0.5, offset=0.5)(images))
+    encoder = keras.Model(images, [z_mean, z_log_var], name="encoder")
+    z = keras.Input((model.encoder.outputs[0].shape[-1],), name="z")
+    halved = keras.layers.Rescaling(0.5)(model.decoder(z))
+    decoder = keras.Model(z, keras.layers.Activation("tanh")(halved), name="decoder")
+    return encoder, decoder
+
+
 def bundle_networks(encoder, decoder, discriminator) -> keras.Model:
     """One functional model holding all three networks: what `vaegan.weights.h5` stores."""
     images = keras.Input(IMAGE_SHAPE, name="images")

@@ -655,3 +655,23 @@ def test_closing_measures_read_only_the_first_codes_and_images_and_the_vae_when_
     assert list(with_vae["pixel_mse"]) == ["VAE-GAN", "VAE"]
     assert with_vae["pixel_mse"]["VAE-GAN"] != 0.5  # both measured on the same 8 images
     assert all(0.0 <= value <= 1.0 for value in with_vae["pixel_mse"].values())
+
+
+def test_networks_from_vae_compute_the_vae_in_the_tanh_range_and_share_its_weights():
+    model = vae.build_vae(make_config("vae", "smoke"))
+    encoder, decoder = vaegan.networks_from_vae(model)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (5, 28, 28, 1)).astype(np.float32)
+    z = rng.standard_normal((5, 2)).astype(np.float32)
+    ours, theirs = encoder(images), model.encoder((images + 1) / 2)
+    for a, b in zip(ours, theirs, strict=True):  # (z_mean, z_log_var) of the same digits
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    mean_image = 2 / (1 + np.exp(-np.asarray(model.decoder(z)))) - 1  # 2 sigmoid(l) - 1
+    np.testing.assert_allclose(np.asarray(decoder(z)), mean_image, rtol=1e-4, atol=1e-5)
+    # one set of weights: a VAE-GAN step on the wrappers trains the VAE's own layers
+    assert {id(v) for v in encoder.trainable_variables} == {
+        id(v) for v in model.encoder.trainable_variables
+    }
+    assert {id(v) for v in decoder.trainable_variables} == {
+        id(v) for v in model.decoder.trainable_variables
+    }
