@@ -3,10 +3,11 @@
 The cpu recipe trains its own convolutional encoder and decoder: a warm-up as a plain VAE on
 24,000 images, then the GAN's losses. At latent 2 that warm-up VAE keeps only ~58 % of test
 labels through Dec(E[z|x]); the dense VAE of notebook 03 keeps 75 %, after 7.5 times as many
-training images. This script instead builds the VAE-GAN from the VAE itself: its dense
-encoder and decoder with their trained weights (the encoder reads images rescaled from [-1, 1]
-to [0, 1]; the decoder's Bernoulli logits l become tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's
-mean image in the tanh range), then trains the profile's VAE-GAN losses with no warm-up.
+training images. This script instead builds the VAE-GAN from the VAE itself (`start_from_vae=True`,
+`vaegan.networks_from_vae`): its dense encoder and decoder with their trained weights (the
+encoder reads images rescaled from [-1, 1] to [0, 1]; the decoder's Bernoulli logits l become
+tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's mean image in the tanh range), then trains the
+profile's VAE-GAN losses with no warm-up.
 The difference between the two models is then the GAN's losses alone, at the VAE's budget.
 
 It scores, like `ablate_vaegan.py` (2,000 prior samples, 1,000 reconstructed test digits):
@@ -16,8 +17,8 @@ is written; the VAE must have been exported by notebook 03 (`make report` or pap
     .venv/bin/python benchmarks/vaegan_from_vae.py --latent 2 --epochs 3
     .venv/bin/python benchmarks/vaegan_from_vae.py --latent 16 --epochs 3
 
-Not part of the report: the recipe is not adopted until the notebook, the ablation and the
-published results follow it (see the issue 13 note of stop 21).
+Not part of the report yet: no profile sets `start_from_vae` until the notebook, the ablation
+and the published results follow it (see the issue 13 note of stop 21).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from ablate_vaegan import RECONSTRUCTED, SAMPLES, score_images  # noqa: E402
 
-from helpers import metrics, vae, vaegan  # noqa: E402
+from helpers import metrics, vaegan  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
@@ -49,13 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3, help="GAN epochs after the VAE")
     args = parser.parse_args(argv)
 
-    vae_model = vae.load(vae.make_vae_config(args.profile, latent_dim=args.latent))
-    encoder, decoder = vaegan.networks_from_vae(vae_model)
-    vaegan.build_encoder = lambda config: encoder  # VAEGAN builds its networks through these
-    vaegan.build_decoder = lambda config: decoder
     config = make_config(
         "vaegan", args.profile, latent_dim=args.latent, diagnose_images=0, warmup_epochs=0,
-        epochs=args.epochs, snapshot_epochs=(1, args.epochs),
+        epochs=args.epochs, snapshot_epochs=(1, args.epochs), start_from_vae=True,
     )  # fmt: skip
     data = load_dataset(config.dataset)
     classifier = load_classifier(args.profile, data=data)

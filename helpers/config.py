@@ -200,6 +200,11 @@ class VAEGANConfig(AdversarialConfig):
     # norm then sees both, as in the GAN epochs). False: posterior codes only, half the decoder's
     # cost; the prior decode adds nothing to the warm-up's loss, only batch-norm statistics
     warmup_prior_codes: bool = True
+    # True: the encoder and decoder are notebook 03's trained VAE of the same profile, data set
+    # and latent size (its dense networks and weights, helpers.vaegan.networks_from_vae), and
+    # every epoch trains the VAE-GAN's losses on it: the VAE-GAN is then that VAE fine-tuned
+    # by the GAN (issue 13). encoder_widths, generator_widths and decoder_batchnorm are unused
+    start_from_vae: bool = False
     # balance "margin" (Larsen et al.'s released code): with D's batch cross-entropies on real
     # and on fake images, D's update is skipped while either is below equilibrium - margin
     # (D wins), the decoder's GAN term is dropped while either is above equilibrium + margin
@@ -235,7 +240,12 @@ class VAEGANConfig(AdversarialConfig):
                     f"{part}_learning_rate must be a positive number or None (= learning_rate),"
                     f" got {value!r}"
                 )
-        for name in ("decoder_batchnorm", "discriminator_batchnorm", "warmup_prior_codes"):
+        for name in (
+            "decoder_batchnorm",
+            "discriminator_batchnorm",
+            "warmup_prior_codes",
+            "start_from_vae",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
         _check_choice("balance", self.balance, ("off", "margin"))
@@ -265,6 +275,11 @@ class VAEGANConfig(AdversarialConfig):
                 f"warmup_epochs must be an integer from 0 to epochs - 1 = {self.epochs - 1} "
                 f"(at least one epoch must train the GAN), got {self.warmup_epochs!r}"
             )
+        if self.start_from_vae and self.warmup_epochs:
+            raise ConfigError(
+                "start_from_vae starts from a trained VAE: warmup_epochs must be 0 (a warm-up "
+                f"would train it as a VAE again), got {self.warmup_epochs!r}"
+            )
         if self.warmup_epochs and self.pixel_weight == 0:
             raise ConfigError(
                 "warmup_epochs > 0 needs pixel_weight > 0: the warm-up trains on the pixel "
@@ -277,6 +292,18 @@ class VAEGANConfig(AdversarialConfig):
                 f"{len(self.discriminator_widths)} conv blocks; choose 1.."
                 f"{len(self.discriminator_widths)}"
             )
+
+    def fingerprint(self) -> str:
+        """TrainConfig's fingerprint; with start_from_vae also the profile's VAE config's, so a
+        changed VAE (of the profile, not one overridden in a notebook) trains a new VAE-GAN."""
+        own = super().fingerprint()
+        if not self.start_from_vae:
+            return own
+        start = make_config(
+            "vae", self.profile, dataset=self.dataset, latent_dim=self.latent_dim, seed=self.seed
+        )
+        text = f"{own} {start.fingerprint()} {start.epochs}"  # a VAE's fingerprint omits epochs
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
 
     def learning_rate_of(self, part: str) -> float:
         """Adam's learning rate for `part` (encoder, decoder, discriminator)."""

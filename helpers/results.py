@@ -206,7 +206,8 @@ def read_ablation(profile: str, latent_dim: int) -> dict | None:
 def ablation_stale_fields(record: dict, config) -> list[str]:
     """Fields of `config` (a VAEGANConfig) whose value differs from the recipe the ablation
     record was made with: empty when the table describes this run's recipe."""
-    made_with = record.get("config", {})
+    # a field the record lacks (added to the config after it was made) had its default then
+    made_with = {**type(config)().to_dict(), **record.get("config", {})}
     current = config.to_dict()
     return sorted(
         name

@@ -184,6 +184,28 @@ def build_discriminator(config: VAEGANConfig) -> keras.Model:
     return keras.Model(plain.input, [plain.output, features], name="discriminator")
 
 
+def start_vae_config(config: VAEGANConfig):
+    """The VAE config that `start_from_vae` starts from: notebook 03's of the same profile,
+    data set, latent size and seed."""
+    return vae.make_vae_config(
+        config.profile, dataset=config.dataset, latent_dim=config.latent_dim, seed=config.seed
+    )
+
+
+def load_start_vae(config: VAEGANConfig):
+    """The exported VAE a `start_from_vae` VAE-GAN starts from; a clear error if it is missing."""
+    vae_config = start_vae_config(config)
+    try:
+        return vae.load(vae_config)
+    except (FileNotFoundError, OSError) as error:
+        name = result_name("vae", config.latent_dim)
+        raise FileNotFoundError(
+            f"start_from_vae needs the VAE of latent {config.latent_dim} exported under profile "
+            f"{config.profile!r} ({results_dir(config.profile) / (name + '.weights.h5')}): run "
+            f"03_vae.ipynb with that profile first ({error})"
+        ) from error
+
+
 def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
     """(encoder, decoder) of a VAE-GAN started from a trained VAE (`helpers.vae.VAE`), sharing
     its layers and so its weights (issue 13's experiment, benchmarks/vaegan_from_vae.py).
@@ -285,8 +307,12 @@ class VAEGAN:
         self.diagnosis_images = diagnosis_images
         self.history_keys = HISTORY_KEYS + (DIAGNOSIS_KEYS if diagnosis_images is not None else ())
         configure_precision(config.precision)  # the VAE encoder follows the global policy
-        self.encoder = build_encoder(config)
-        self.decoder = build_decoder(config)
+        if config.start_from_vae:
+            self.encoder, self.decoder = networks_from_vae(load_start_vae(config))
+            configure_precision(config.precision)  # loading the VAE set the VAE's policy
+        else:
+            self.encoder = build_encoder(config)
+            self.decoder = build_decoder(config)
         self.discriminator = build_discriminator(config)
         self.networks = bundle_networks(self.encoder, self.decoder, self.discriminator)
         self.optimizers = {

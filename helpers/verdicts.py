@@ -500,6 +500,7 @@ FIELD_LABELS = {
     "pixel_weight": "pixel term weight (beside D's features)",
     "kl_weight": "KL weight",
     "warmup_epochs": "warm-up epochs (VAE only, before the GAN)",
+    "start_from_vae": "encoder and decoder: notebook 03's trained VAE",
     "discriminator_batchnorm": "batch norm in D",
     "decoder_batchnorm": "batch norm in the decoder",
 }

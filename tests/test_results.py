@@ -153,6 +153,17 @@ def test_ablation_names_the_fields_where_the_recipe_has_changed_since():
     assert results.ablation_stale_fields(record, config) == ["epochs", "gamma"]
 
 
+def test_ablation_made_before_a_field_existed_is_stale_only_if_the_field_left_its_default():
+    from helpers.config import make_config
+
+    config = make_config("vaegan", "smoke", latent_dim=16, diagnose_images=0)
+    record = _ablation_record(config)
+    del record["config"]["start_from_vae"]  # as written before the field was added
+    assert results.ablation_stale_fields(record, config) == []
+    started = dataclasses.replace(config, start_from_vae=True, warmup_epochs=0)
+    assert "start_from_vae" in results.ablation_stale_fields(record, started)
+
+
 def test_ablation_table_and_effects_are_read_against_the_recipe_row():
     from helpers.config import make_config
 

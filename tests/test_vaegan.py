@@ -675,3 +675,56 @@ def test_networks_from_vae_compute_the_vae_in_the_tanh_range_and_share_its_weigh
     assert {id(v) for v in decoder.trainable_variables} == {
         id(v) for v in model.decoder.trainable_variables
     }
+
+
+def _smoke_start_config(**values):
+    return make_config(
+        "vaegan", "smoke", start_from_vae=True, warmup_epochs=0, train_size=128, **values
+    )
+
+
+def test_start_from_vae_trains_the_exported_vae_itself(project_root, mnist):
+    from helpers.runs import results_dir
+
+    config = _smoke_start_config()
+    trained = vae.build_vae(vaegan.start_vae_config(config))  # stands in for 03's export
+    results_dir("smoke").mkdir(parents=True, exist_ok=True)
+    trained.save_weights(results_dir("smoke") / "vae.weights.h5")
+    exported = [np.array(w) for w in trained.decoder.get_weights()]
+
+    x, _ = vaegan.prepare_images(config, mnist)
+    model = vaegan.VAEGAN(config, images=x)
+    # the VAE-GAN's decoder is the exported VAE's, not a fresh initialisation
+    for ours, theirs in zip(model.decoder.get_weights(), exported, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    metrics = model.train_epoch(1)
+    assert all(np.isfinite(metrics[key]) for key in ("encoder_loss", "decoder_loss", "d_loss"))
+    # a GAN epoch fine-tunes those weights (the decoder's and the encoder's)
+    assert any(
+        not np.array_equal(ours, theirs)
+        for ours, theirs in zip(model.decoder.get_weights(), exported, strict=True)
+    )
+
+
+def test_start_from_vae_without_the_exported_vae_says_to_run_03_first(project_root, mnist):
+    config = _smoke_start_config()
+    x, _ = vaegan.prepare_images(config, mnist)
+    with pytest.raises(FileNotFoundError, match="run 03_vae.ipynb"):
+        vaegan.VAEGAN(config, images=x)
+
+
+def test_start_from_vae_config_rules_and_fingerprint(monkeypatch):
+    from helpers import config as config_module
+
+    with pytest.raises(ConfigError, match="warmup_epochs must be 0"):
+        make_config("vaegan", "smoke", start_from_vae=True, warmup_epochs=1, epochs=3)
+    own = make_config("vaegan", "smoke", epochs=3)
+    started = make_config("vaegan", "smoke", epochs=3, start_from_vae=True, warmup_epochs=0)
+    assert own.fingerprint() != started.fingerprint()
+    # the VAE it starts from is part of what it trains from: the profile's VAE trained for
+    # another number of epochs, the same VAE-GAN fields, another VAE-GAN
+    before = {"own": own.fingerprint(), "started": started.fingerprint()}
+    vae_fields = {**config_module.PROFILE_FIELDS["vae"]["smoke"], "epochs": 5}
+    monkeypatch.setitem(config_module.PROFILE_FIELDS["vae"], "smoke", vae_fields)
+    assert started.fingerprint() != before["started"]
+    assert own.fingerprint() == before["own"]  # a VAE-GAN with its own networks: unchanged
