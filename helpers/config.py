@@ -299,11 +299,16 @@ class VAEGANConfig(AdversarialConfig):
         own = super().fingerprint()
         if not self.start_from_vae:
             return own
-        start = make_config(
-            "vae", self.profile, dataset=self.dataset, latent_dim=self.latent_dim, seed=self.seed
-        )
+        start = self.start_vae_config()
         text = f"{own} {start.fingerprint()} {start.epochs}"  # a VAE's fingerprint omits epochs
         return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    def start_vae_config(self) -> VAEConfig:
+        """The VAE that `start_from_vae` starts from: notebook 03's of the same profile, data
+        set, latent size and seed."""
+        return make_config(
+            "vae", self.profile, dataset=self.dataset, latent_dim=self.latent_dim, seed=self.seed
+        )
 
     def learning_rate_of(self, part: str) -> float:
         """Adam's learning rate for `part` (encoder, decoder, discriminator)."""

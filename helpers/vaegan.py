@@ -184,19 +184,10 @@ def build_discriminator(config: VAEGANConfig) -> keras.Model:
     return keras.Model(plain.input, [plain.output, features], name="discriminator")
 
 
-def start_vae_config(config: VAEGANConfig):
-    """The VAE config that `start_from_vae` starts from: notebook 03's of the same profile,
-    data set, latent size and seed."""
-    return vae.make_vae_config(
-        config.profile, dataset=config.dataset, latent_dim=config.latent_dim, seed=config.seed
-    )
-
-
 def load_start_vae(config: VAEGANConfig):
     """The exported VAE a `start_from_vae` VAE-GAN starts from; a clear error if it is missing."""
-    vae_config = start_vae_config(config)
     try:
-        return vae.load(vae_config)
+        return vae.load(config.start_vae_config())
     except (FileNotFoundError, OSError) as error:
         name = result_name("vae", config.latent_dim)
         raise FileNotFoundError(

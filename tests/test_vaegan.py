@@ -687,7 +687,7 @@ def test_start_from_vae_trains_the_exported_vae_itself(project_root, mnist):
     from helpers.runs import results_dir
 
     config = _smoke_start_config()
-    trained = vae.build_vae(vaegan.start_vae_config(config))  # stands in for 03's export
+    trained = vae.build_vae(config.start_vae_config())  # stands in for 03's export
     results_dir("smoke").mkdir(parents=True, exist_ok=True)
     trained.save_weights(results_dir("smoke") / "vae.weights.h5")
     exported = [np.array(w) for w in trained.decoder.get_weights()]
