@@ -160,11 +160,11 @@ def breakdown(events, steps: int) -> tuple[dict[str, float], dict[str, float]]:
 def profiled_step(config, images: np.ndarray, steps: int):
     """Trace `steps` steps of our training step; returns (events, wall ms per step)."""
     model = dcgan.DCGAN(config)
-    model.train_epoch(dcgan.training_batches(config, images, 0), steps)  # trace, warm up
+    model.run_steps(dcgan.training_batches(config, images, 0), steps)  # trace, warm up
     logdir = tempfile.mkdtemp(prefix="profile-dcgan-")
     tf.profiler.experimental.start(logdir)
     began = time.perf_counter()
-    model.train_epoch(dcgan.training_batches(config, images, 1), steps)
+    model.run_steps(dcgan.training_batches(config, images, 1), steps)
     wall = (time.perf_counter() - began) * 1000 / steps
     tf.profiler.experimental.stop()
     path = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)[0]

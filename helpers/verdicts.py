@@ -505,6 +505,9 @@ FIELD_LABELS = {
     "decoder_batchnorm": "batch norm in the decoder",
 }
 MODEL_LABELS = {"dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
+# fields a VAE-GAN started from notebook 03's VAE (start_from_vae) does not use: its encoder
+# and decoder are the VAE's, so the widths of its own networks would mislead in the table
+UNUSED_FROM_VAE = ("encoder_widths", "generator_widths", "decoder_batchnorm", "warmup_epochs")
 
 
 def _setting_text(name: str, value) -> str:
@@ -534,6 +537,8 @@ def settings_rows(
         names = list(stated) + [n for n in FIELD_LABELS if n in run and n not in stated]
         for name in names:
             if name not in run and name not in stated:
+                continue
+            if model == "vaegan" and run.get("start_from_vae") and name in UNUSED_FROM_VAE:
                 continue
             paper_value = stated.get(name)
             paper_text = "not stated" if paper_value is None else _setting_text(name, paper_value)

@@ -196,6 +196,19 @@ def test_settings_rows_put_the_paper_beside_the_run_and_mark_what_it_leaves_open
     assert table.splitlines()[0].count("|") == 6
 
 
+def test_settings_rows_leave_out_the_own_networks_of_a_vaegan_started_from_the_vae():
+    own = {"epochs": 13, "encoder_widths": [32, 64], "generator_widths": [64, 32, 16],
+           "decoder_batchnorm": True, "warmup_epochs": 10, "start_from_vae": False}  # fmt: skip
+    from_vae = {**own, "epochs": 2, "warmup_epochs": 0, "start_from_vae": True}
+    for record, shown in ((own, True), (from_vae, False)):
+        settings = {s for _, s, *_ in verdicts.settings_rows({"vaegan": record})}
+        assert ("encoder widths" in settings) is shown
+        assert ("generator widths" in settings) is shown
+        assert ("warm-up epochs (VAE only, before the GAN)" in settings) is shown
+        assert "encoder and decoder: notebook 03's trained VAE" in settings
+        assert "epochs" in settings
+
+
 def test_the_vaegan_claim_is_judged_again_at_the_second_latent_size():
     ev = _evidence()
     assert len(verdicts.paper_verdicts(ev)) == 6
