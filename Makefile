@@ -85,9 +85,12 @@ report-check: venv report-deps
 ablation: venv
 	$(BIN)/python benchmarks/ablate_vaegan.py --profile $(PROFILE) --latent 16 --vae --publish
 
+# Speed ratios side by side (print only), then the DCGAN step profile that notebook 02 prints,
+# written to runs/$(PROFILE)/results/ and published by the next `make report`.
 benchmark: venv
-	$(BIN)/python benchmarks/bench_dcgan.py
+	$(BIN)/python benchmarks/bench_dcgan.py --steps 30 --rounds 5
 	$(BIN)/python benchmarks/bench_vae.py
+	$(BIN)/python benchmarks/profile_dcgan_step.py --publish $(PROFILE)
 
 # Regenerate the exact-version lock from a fresh resolve of pyproject.toml's ranges.
 lock:

@@ -20,6 +20,7 @@ Element-wise work (batch norm, activations, Adam) is not counted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import statistics
@@ -68,12 +69,26 @@ def step_flops_per_image(generator, discriminator) -> float:
 # --- the contenders -----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def stock_keras_batch_norm():
+    """Build dcgan's networks with Keras' own BatchNormalization, as the tutorial's are (ours
+    is the fused one, helpers.dcgan.BatchNormalization: same arithmetic, fewer ops)."""
+    ours = dcgan.BatchNormalization
+    dcgan.BatchNormalization = keras.layers.BatchNormalization
+    try:
+        yield
+    finally:
+        dcgan.BatchNormalization = ours
+
+
 def tutorial_trainer(config, images: np.ndarray):
     """The TensorFlow DCGAN tutorial's loop (tensorflow.org/tutorials/generative/dcgan), with our
     architecture and the paper's optimiser: shuffled tf.data from tensor slices, a tf.function
-    step per batch, unseeded tf.random.normal noise, Keras cross-entropy. Returns run(epoch)."""
-    generator = dcgan.build_generator(config)
-    discriminator = dcgan.build_discriminator(config)
+    step per batch, unseeded tf.random.normal noise, Keras cross-entropy, Keras' batch norm.
+    Returns run(epoch)."""
+    with stock_keras_batch_norm():
+        generator = dcgan.build_generator(config)
+        discriminator = dcgan.build_discriminator(config)
     cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
     generator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
     discriminator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
@@ -159,6 +174,7 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
     parser.add_argument("--no-cpu-profile", action="store_true", help="skip the cpu-profile step")
     parser.add_argument("--no-bfloat16", action="store_true", help="skip the bfloat16 step")
+    parser.add_argument("--verbose", action="store_true", help="print every round's speed")
     args = parser.parse_args(argv)
 
     tf.config.experimental.enable_op_determinism()  # as in training (seed_everything)
@@ -200,6 +216,9 @@ def main(argv=None) -> None:
             peak[name].append(measure())
         print(f"  round {round_index}/{args.rounds} done", file=sys.stderr, flush=True)
 
+    if args.verbose:
+        for name, values in speed.items():
+            print(f"  {name}: " + " ".join(f"{v:.0f}" for v in values) + " img/s per round")
     ips = {name: statistics.median(values) for name, values in speed.items()}
     gflops = {name: statistics.median(values) for name, values in peak.items()}
     baseline = ips["tutorial loop, float32"]

@@ -13,6 +13,11 @@ Two costs outside the ops are timed on their own in the same run: the tf.data pi
 
     .venv/bin/python benchmarks/profile_dcgan_step.py             # ~2 minutes on 2 cores
     .venv/bin/python benchmarks/profile_dcgan_step.py --steps 40  # steadier shares
+    .venv/bin/python benchmarks/profile_dcgan_step.py --publish cpu  # for notebook 02
+
+`--publish PROFILE` writes the tables as runs/PROFILE/results/dcgan_step_profile.json (with the
+machine, the versions and the git commit, like every results file), which notebook 02 prints in
+its precision section and `make report` publishes to results/PROFILE/.
 
 Op time is summed over the threads that ran the ops; with inter-op parallelism it can exceed
 the wall time of the step, so "ms" columns are op milliseconds per step and "share" the part's
@@ -41,6 +46,8 @@ import tensorflow as tf  # noqa: E402
 from helpers import dcgan  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import DataError, load_dataset, to_gan_range  # noqa: E402
+from helpers.results import STEP_PROFILE_NAME  # noqa: E402
+from helpers.runs import write_results  # noqa: E402
 
 PARTS = (
     "data pipeline (in step)",
@@ -212,7 +219,14 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--precisions", default="float32,mixed_bfloat16", help="comma-separated dtype policies"
     )
+    parser.add_argument(
+        "--publish",
+        metavar="PROFILE",
+        help="write the tables to runs/PROFILE/results/ for notebook 02 (needs two precisions)",
+    )
     args = parser.parse_args(argv)
+    if args.publish and len(args.precisions.split(",")) < 2:
+        parser.error("--publish needs two precisions: the notebook compares them")
 
     tf.config.experimental.enable_op_determinism()  # as in training (seed_everything)
     try:
@@ -290,6 +304,21 @@ def main(argv=None) -> None:
             wall = a["wall_many_per_call"] / b["wall_many_per_call"]
             cpu = a["cpu_many_per_call"] / b["cpu_many_per_call"]
             print(f"\nstep speed {precision} / {first}: {wall:.2f}x wall, {cpu:.2f}x CPU time")
+    if args.publish:
+        make_config("dcgan", args.publish)  # an unknown profile fails here, with the choices
+        record = {
+            "architecture_profile": args.profile,
+            "batch_size": args.batch_size,
+            "steps": args.steps,
+            "parts_order": list(PARTS),
+            "kinds_order": [label for label, _ in KINDS],
+            "precisions": {
+                precision: {**result, "widths": [list(w) for w in result["widths"]]}
+                for precision, result in results.items()
+            },
+        }
+        path = write_results(args.publish, STEP_PROFILE_NAME, record)
+        print(f"published {path}", flush=True)
 
 
 if __name__ == "__main__":

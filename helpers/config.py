@@ -353,19 +353,21 @@ MODELS: dict[str, type[TrainConfig]] = {
 PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "dcgan": {
         "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200), precision="auto"),
-        # cpu: precision auto (bfloat16 where native: 1.5x float32 at the paper's widths on an
-        # AVX512-BF16 EPYC, 1.75x with AMX; float32 where it would be emulated, ~15x slower on
-        # AVX2); G half the paper's widths, D half; samples from a moving average of G (decay
-        # 0.999, about the last 3 epochs). Measured on a 2-core AVX512-BF16 EPYC (issue 12;
-        # FID of 5,000 samples, the stopping rule on the 1,000-sample FID per epoch): G itself
-        # after 24 epochs of 30,000 images 9.9, still falling at epoch 18; its average 8.8 after
-        # 24 epochs, 7.7 after 36, within the noise of the best from epoch 24 of 36 on
+        # cpu: precision auto (bfloat16 where native; float32 where it would be emulated, ~15x
+        # slower on AVX2); G half the paper's widths, D half; samples from a moving average of G
+        # (decay 0.999, about the last 3 epochs). With the fused batch norm and Adam (stop 22)
+        # our bfloat16 step at the paper's widths is ~2.4x the float32 tutorial loop on an AMX
+        # Xeon (benchmarks/bench_dcgan.py), this profile's step ~1.4x what it was. Measured
+        # (FID of 5,000 samples; the stopping rule on the 1,000-sample FID per epoch): 36
+        # epochs of 30,000 images gave 7.7 on an AVX512-BF16 EPYC, within the noise of the best
+        # from epoch 24; 6.6 on an AMX Xeon, but within the noise only from epoch 32 of 36 -
+        # still improving - so 48 epochs, which the faster step pays for
         "cpu": dict(
-            epochs=36,
+            epochs=48,
             train_size=30000,
             generator_widths=(128, 64, 32),
             discriminator_widths=(32, 64),
-            snapshot_epochs=(1, 10, 18, 36),
+            snapshot_epochs=(1, 13, 24, 48),
             precision="auto",
             generator_average=0.999,
         ),

@@ -348,6 +348,7 @@ def diagnosis_figure(histories: dict[str, dict[str, list[float]]]):
                 name = f"{label}, {run}" if len(histories) > 1 else label
                 ax.plot(epochs, values, style, marker="o", ms=3, color=f"C{index}", label=name)
         ax.set(title=title, xlabel="epoch", ylabel=ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs, not fractions of one
         if log:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)

@@ -10,6 +10,7 @@ import re
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from helpers.runs import atomic_write_bytes, figures_dir
 
@@ -126,6 +127,7 @@ def plot_curves(history: dict[str, list[float]], keys, title: str, ylabel: str =
             range(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=key
         )
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs, not fractions of one
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)

@@ -194,12 +194,18 @@ def read_ablation(profile: str, latent_dim: int) -> dict | None:
     """The ablation record of the VAE-GAN at `latent_dim`: this run's (runs/<profile>/results/,
     written by `make ablation`), else the published one (results/<profile>/, as a fresh clone
     has it), else None. Whether it still describes the recipe: `ablation_stale_fields`."""
+    return _read_kept_record(profile, ablation_name(latent_dim))
+
+
+def _read_kept_record(profile: str, name: str) -> dict | None:
+    """runs/<profile>/results/<name>.json, else results/<profile>/<name>.json, else None: a
+    record made by a separate command (publishing.KEPT_RECORDS), which a fresh clone has only
+    as published."""
     from helpers.runs import published_results_dir, read_json, results_dir
 
-    name = f"{ablation_name(latent_dim)}.json"
     for folder in (results_dir(profile), published_results_dir(profile)):
-        if (folder / name).is_file():
-            return read_json(folder / name)
+        if (folder / f"{name}.json").is_file():
+            return read_json(folder / f"{name}.json")
     return None
 
 
@@ -303,3 +309,41 @@ def read_samples(path: str | os.PathLike) -> np.ndarray:
     if len(images) <= 3:
         raise SampleFileError(f"{path}: holds {len(images)} images; need more than 3 to score")
     return images
+
+
+# --- the DCGAN step profile (benchmarks/profile_dcgan_step.py --publish) ---------------------
+
+STEP_PROFILE_NAME = "dcgan_step_profile"
+
+
+def read_step_profile(profile: str) -> dict | None:
+    """The published DCGAN step profile for `profile` (this run's, else results/<profile>/)."""
+    return _read_kept_record(profile, STEP_PROFILE_NAME)
+
+
+def step_profile_table(record: dict, key: str = "parts") -> str:
+    """The step profile's op milliseconds per step and shares, by part of the step (`parts`)
+    or by op kind (`kinds`), one column pair per precision, as a Markdown table."""
+    precisions = record["precisions"]
+    order = record[f"{key}_order"]
+    rows: dict[str, dict] = {}
+    columns = []
+    for precision, result in precisions.items():
+        total = sum(result[key].values())
+        columns += [
+            (f"{precision} ms", f"{precision} ms", ".1f"),
+            (f"{precision} %", "share", ".0%"),
+        ]
+        for label in [*order, "all ops"]:
+            ms = total if label == "all ops" else result[key].get(label, 0.0)
+            rows.setdefault(label, {}).update({f"{precision} ms": ms, f"{precision} %": ms / total})
+    return markdown_table(rows, columns)
+
+
+def step_profile_summary(record: dict) -> str:
+    """One sentence: wall milliseconds per step in each precision and their ratio."""
+    walls = {p: r["wall_many_per_call"] for p, r in record["precisions"].items()}
+    text = ", ".join(f"{p} {ms:.1f} ms" for p, ms in walls.items())
+    first, *rest = walls
+    ratios = "; ".join(f"{p} is {walls[first] / walls[p]:.2f}× {first}" for p in rest)
+    return f"Wall time per training step of {record['batch_size']} images: {text} ({ratios})."

@@ -432,10 +432,14 @@ def test_publish_keeps_the_ablation_record_that_no_notebook_writes(tmp_path, mon
     results = tmp_path / "results" / "cpu"
     results.mkdir(parents=True)
     (results / "vaegan_z16_ablation.json").write_text('{"published": 1}')
+    (results / "dcgan_step_profile.json").write_text('{"published": 2}')  # make benchmark's
     (results / "old_model.json").write_text("{}")
     report.publish_run("cpu")
-    assert sorted(p.name for p in results.iterdir()) == ["vae.json", "vaegan_z16_ablation.json"]
+    assert sorted(p.name for p in results.iterdir()) == [
+        "dcgan_step_profile.json", "vae.json", "vaegan_z16_ablation.json",
+    ]  # fmt: skip
     assert (results / "vaegan_z16_ablation.json").read_text() == '{"published": 1}'
+    assert (results / "dcgan_step_profile.json").read_text() == '{"published": 2}'
 
 
 def test_smoke_publishes_nothing_and_reports_under_runs_smoke(tmp_path, monkeypatch):

@@ -21,8 +21,9 @@ from helpers.runs import (
 
 # --- 2. publish -------------------------------------------------------------------------------
 
-# Published results that no notebook writes (made by `make ablation`): publishing keeps them
-KEPT_RECORDS = ("_ablation.json",)
+# Published results that no notebook writes (made by `make ablation` and `make benchmark`):
+# publishing keeps them
+KEPT_RECORDS = ("_ablation.json", "_step_profile.json")
 
 
 def newest_per_figure(paths: list[Path]) -> list[Path]:
