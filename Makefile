@@ -79,7 +79,7 @@ report-deps:
 report-check: venv report-deps
 	$(BIN)/pytest tests/test_report.py
 
-# The VAE-GAN ablation that notebook 04 prints (latent 16, about 15 minutes on 2 cores): each
+# The VAE-GAN ablation that notebook 04 prints (latent 16, about 6 minutes on 2 cores): each
 # recipe choice undone in turn, plus the VAE of notebook 03 as a reference row (run that first).
 # Written to runs/$(PROFILE)/results/, published by the next `make report`.
 ablation: venv

@@ -8,7 +8,7 @@ FID of 2,000 prior samples against 2,000 even-indexed test digits (biased upward
 coverage (Naeem et al.), sharpness against the real digits', and the share of 1,000 test
 digits whose reconstruction Dec(E[z|x]) keeps its label.
 
-    .venv/bin/python benchmarks/ablate_vaegan.py                 # ~15 minutes on 2 cores
+    .venv/bin/python benchmarks/ablate_vaegan.py                 # ~6 minutes on 2 cores
     .venv/bin/python benchmarks/ablate_vaegan.py --latent 2 --variants recipe own-networks
     .venv/bin/python benchmarks/ablate_vaegan.py --json ablation.json
     .venv/bin/python benchmarks/ablate_vaegan.py --variants recipe --set epochs=9 --set gamma=0.3
