@@ -1,0 +1,91 @@
+"""FID per epoch of the DCGAN trained in float32 and in mixed bfloat16, side by side (issue 12).
+
+Both runs train the DCGAN of one profile (default `cpu`) with the same seed, images, noise and
+epochs; only `precision` differs. After every epoch the 1,000 fixed-noise samples of
+`DCGAN.epoch_samples` are scored as notebook 05 scores its FID-per-epoch curve: FID in the
+project classifier's features against the 5,000 even-indexed test digits (the classifier is
+cached under runs/<profile>/classifier/, trained there if missing). The last line says, for
+each precision, where the report's stopping rule (`metrics.stopping_epoch`, 2 sigma of the
+bootstrap noise) puts the end of the improvement, and the seconds per epoch.
+
+    .venv/bin/python benchmarks/precision_fid.py               # cpu profile, 12 epochs, ~6 min
+    .venv/bin/python benchmarks/precision_fid.py --epochs 24 --json fid.json
+
+On a CPU without native bfloat16 (AVX2 only) the bfloat16 run is emulated and many times slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from helpers import dcgan, metrics  # noqa: E402
+from helpers.classifier import load_classifier  # noqa: E402
+from helpers.config import make_config  # noqa: E402
+from helpers.data import load_dataset  # noqa: E402
+from helpers.training import seed_everything  # noqa: E402
+
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
+def fid_curve(config, data, classifier, reference_features) -> dict:
+    """Train `config` from scratch, in memory; FID of the epoch samples after every epoch."""
+    seed_everything(config.seed)
+    images, _ = dcgan.prepare_images(config, data)
+    model = dcgan.DCGAN(config, images=images)
+    fids, seconds, features = [], [], None
+    for epoch in range(1, config.epochs + 1):
+        began = time.perf_counter()
+        model.train_epoch(epoch)
+        seconds.append(time.perf_counter() - began)
+        features = classifier.features(model.epoch_samples())
+        fids.append(metrics.frechet_distance(reference_features, features))
+        print(f"  {config.precision} epoch {epoch}: FID {fids[-1]:.2f}", file=sys.stderr,
+              flush=True)  # fmt: skip
+    noise = metrics.fid_noise(reference_features, features, seed=config.seed)
+    stop = metrics.stopping_epoch(range(1, config.epochs + 1), fids, noise)
+    return {"fid": fids, "epoch_seconds": seconds, "noise": noise, **stop}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--json", type=Path, help="also write the curves to this JSON file")
+    args = parser.parse_args(argv)
+    configs = {
+        p: make_config("dcgan", args.profile, epochs=args.epochs, precision=p, snapshot_epochs=())
+        for p in PRECISIONS
+    }
+    data = load_dataset(configs["float32"].dataset)
+    classifier = load_classifier(args.profile, data=data)
+    reference_features = classifier.features(data.x_test[0::2])
+    curves = {p: fid_curve(c, data, classifier, reference_features) for p, c in configs.items()}
+
+    base = configs["float32"]
+    print(f"DCGAN, profile {args.profile}: G {base.generator_widths}, D "
+          f"{base.discriminator_widths}, {base.train_size or 60000} images per epoch, seed "
+          f"{base.seed}; FID of {base.epoch_samples} fixed-noise samples per epoch")  # fmt: skip
+    print(f"{'epoch':>5} {'float32':>9} {'bfloat16':>9} {'bf16 - f32':>10}")
+    for epoch in range(args.epochs):
+        a, b = curves["float32"]["fid"][epoch], curves["mixed_bfloat16"]["fid"][epoch]
+        print(f"{epoch + 1:5d} {a:9.2f} {b:9.2f} {b - a:+10.2f}")
+    for precision, curve in curves.items():
+        per_epoch = sum(curve["epoch_seconds"]) / len(curve["epoch_seconds"])
+        print(f"{precision}: best FID {curve['best_fid']:.2f} at epoch {curve['best_epoch']}, "
+              f"within 2 sigma ({curve['noise']:.2f}) of it from epoch "
+              f"{curve['within_noise_epoch']}; {per_epoch:.1f} s per epoch")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps({"profile": args.profile, "curves": curves}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
