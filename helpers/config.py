@@ -203,7 +203,7 @@ class VAEGANConfig(AdversarialConfig):
     # True: the encoder and decoder are notebook 03's trained VAE of the same profile, data set
     # and latent size (its dense networks and weights, helpers.vaegan.networks_from_vae), and
     # every epoch trains the VAE-GAN's losses on it: the VAE-GAN is then that VAE fine-tuned
-    # by the GAN (issue 13). encoder_widths, generator_widths and decoder_batchnorm are unused
+    # by the GAN (issue 13). The fields of UNUSED_FROM_VAE are then unused
     start_from_vae: bool = False
     # balance "margin" (Larsen et al.'s released code): with D's batch cross-entropies on real
     # and on fake images, D's update is skipped while either is below equilibrium - margin
@@ -314,6 +314,11 @@ class VAEGANConfig(AdversarialConfig):
         """Adam's learning rate for `part` (encoder, decoder, discriminator)."""
         value = getattr(self, f"{part}_learning_rate")
         return self.learning_rate if value is None else value
+
+
+# VAEGANConfig fields that a VAE-GAN started from notebook 03's VAE (start_from_vae) does not
+# use: its encoder and decoder are the VAE's, and it has no warm-up
+UNUSED_FROM_VAE = ("encoder_widths", "generator_widths", "decoder_batchnorm", "warmup_epochs")
 
 
 @dataclass(frozen=True)

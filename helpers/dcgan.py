@@ -101,9 +101,11 @@ class BatchNormalization(keras.layers.BatchNormalization):
     """
 
     def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable) or mask is not None or len(inputs.shape) != 4:
-            return super().call(inputs, training=training, mask=mask)
-        if self.axis not in (3, -1) or not (self.scale and self.center):  # channels last
+        fused = (
+            training and self.trainable and mask is None and len(inputs.shape) == 4
+            and self.axis in (3, -1) and self.scale and self.center  # NHWC, gamma and beta
+        )  # fmt: skip
+        if not fused:
             return super().call(inputs, training=training, mask=mask)
         outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
             inputs,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from helpers.config import UNUSED_FROM_VAE
+
 HOLDS = "holds"
 PARTLY = "holds partly"
 DOES_NOT_HOLD = "does not hold at these settings"
@@ -505,9 +507,6 @@ FIELD_LABELS = {
     "decoder_batchnorm": "batch norm in the decoder",
 }
 MODEL_LABELS = {"dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
-# fields a VAE-GAN started from notebook 03's VAE (start_from_vae) does not use: its encoder
-# and decoder are the VAE's, so the widths of its own networks would mislead in the table
-UNUSED_FROM_VAE = ("encoder_widths", "generator_widths", "decoder_batchnorm", "warmup_epochs")
 
 
 def _setting_text(name: str, value) -> str:
@@ -539,7 +538,7 @@ def settings_rows(
             if name not in run and name not in stated:
                 continue
             if model == "vaegan" and run.get("start_from_vae") and name in UNUSED_FROM_VAE:
-                continue
+                continue  # the widths of networks it does not have would mislead
             paper_value = stated.get(name)
             paper_text = "not stated" if paper_value is None else _setting_text(name, paper_value)
             if name == "train_size" and paper_value is None:

@@ -44,7 +44,8 @@ def publish_run(profile: str) -> list[Path]:
 
     figures/ and results/<profile>/ then mirror the run: files there that the run did not
     produce are removed (they came from an earlier run), except the records made by a separate
-    command (KEPT_RECORDS: `make ablation`), which a run's notebooks read but do not write.
+    command (KEPT_RECORDS: `make ablation`, `make benchmark`), which a run's notebooks read but
+    do not write.
     Of several files of one figure number, only the newest is the run's (`newest_per_figure`).
     Smoke runs publish nothing. Returns the published files.
     """
