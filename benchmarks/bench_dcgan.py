@@ -71,23 +71,25 @@ def step_flops_per_image(generator, discriminator) -> float:
 
 
 @contextlib.contextmanager
-def stock_keras_batch_norm():
-    """Build dcgan's networks with Keras' own BatchNormalization, as the tutorial's are (ours
-    is the fused one, helpers.dcgan.BatchNormalization: same arithmetic, fewer ops)."""
-    ours = dcgan.BatchNormalization
+def stock_keras_layers():
+    """Build dcgan's networks with Keras' own BatchNormalization and Conv2DTranspose, as the
+    tutorial's are (ours compute the same arithmetic with fewer or cheaper ops:
+    helpers.dcgan.BatchNormalization, helpers.dcgan.Conv2DTranspose)."""
+    ours = dcgan.BatchNormalization, dcgan.Conv2DTranspose
     dcgan.BatchNormalization = keras.layers.BatchNormalization
+    dcgan.Conv2DTranspose = keras.layers.Conv2DTranspose
     try:
         yield
     finally:
-        dcgan.BatchNormalization = ours
+        dcgan.BatchNormalization, dcgan.Conv2DTranspose = ours
 
 
 def tutorial_trainer(config, images: np.ndarray):
     """The TensorFlow DCGAN tutorial's loop (tensorflow.org/tutorials/generative/dcgan), with our
     architecture and the paper's optimiser: shuffled tf.data from tensor slices, a tf.function
-    step per batch, unseeded tf.random.normal noise, Keras cross-entropy, Keras' batch norm.
+    step per batch, unseeded tf.random.normal noise, Keras cross-entropy, Keras' batch norm and transposed convolutions.
     Returns run(epoch)."""
-    with stock_keras_batch_norm():
+    with stock_keras_layers():
         generator = dcgan.build_generator(config)
         discriminator = dcgan.build_discriminator(config)
     cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)

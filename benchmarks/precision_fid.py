@@ -10,6 +10,11 @@ bootstrap noise) puts the end of the improvement, and the seconds per epoch.
 
     .venv/bin/python benchmarks/precision_fid.py               # cpu profile, 12 epochs, ~6 min
     .venv/bin/python benchmarks/precision_fid.py --epochs 24 --json fid.json
+    .venv/bin/python benchmarks/precision_fid.py --seeds 0,1,2   # ~15 min: the seeds' spread
+
+With several seeds (each changes the initial weights, the batches and the noise) it also prints
+the mean FID per epoch of each precision and the spread between seeds, min to max, of float32:
+the yardstick for whether bfloat16's difference is more than another seed would make.
 
 On a CPU without native bfloat16 (AVX2 only) the bfloat16 run is emulated and many times slower.
 """
@@ -58,23 +63,45 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     parser.add_argument("--json", type=Path, help="also write the curves to this JSON file")
     args = parser.parse_args(argv)
-    configs = {
-        p: make_config("dcgan", args.profile, epochs=args.epochs, precision=p, snapshot_epochs=())
-        for p in PRECISIONS
-    }
-    data = load_dataset(configs["float32"].dataset)
-    classifier = load_classifier(args.profile, data=data)
-    reference_features = classifier.features(data.x_test[0::2])
-    curves = {p: fid_curve(c, data, classifier, reference_features) for p, c in configs.items()}
-
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    runs = {}
+    for seed in seeds:
+        configs = {
+            p: make_config(
+                "dcgan", args.profile, epochs=args.epochs, precision=p, snapshot_epochs=(),
+                seed=seed,
+            )
+            for p in PRECISIONS
+        }  # fmt: skip
+        if not runs:
+            data = load_dataset(configs["float32"].dataset)
+            classifier = load_classifier(args.profile, data=data)
+            reference_features = classifier.features(data.x_test[0::2])
+        runs[seed] = {
+            p: fid_curve(c, data, classifier, reference_features) for p, c in configs.items()
+        }
     base = configs["float32"]
     print(f"DCGAN, profile {args.profile}: G {base.generator_widths}, D "
-          f"{base.discriminator_widths}, {base.train_size or 60000} images per epoch, seed "
-          f"{base.seed}; FID of {base.epoch_samples} fixed-noise samples per epoch")  # fmt: skip
+          f"{base.discriminator_widths}, {base.train_size or 60000} images per epoch; FID of "
+          f"{base.epoch_samples} fixed-noise samples per epoch")  # fmt: skip
+    for seed, curves in runs.items():
+        print(f"seed {seed}")
+        print_curves(curves, args.epochs)
+    if len(seeds) > 1:
+        print_spread(runs, args.epochs)
+    if args.json:
+        document = {"profile": args.profile, "runs": {str(s): c for s, c in runs.items()}}
+        args.json.write_text(json.dumps(document, indent=2))
+    return 0
+
+
+def print_curves(curves: dict, epochs: int) -> None:
+    """One seed's FID per epoch of both precisions, and where each stopped improving."""
     print(f"{'epoch':>5} {'float32':>9} {'bfloat16':>9} {'bf16 - f32':>10}")
-    for epoch in range(args.epochs):
+    for epoch in range(epochs):
         a, b = curves["float32"]["fid"][epoch], curves["mixed_bfloat16"]["fid"][epoch]
         print(f"{epoch + 1:5d} {a:9.2f} {b:9.2f} {b - a:+10.2f}")
     for precision, curve in curves.items():
@@ -82,9 +109,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{precision}: best FID {curve['best_fid']:.2f} at epoch {curve['best_epoch']}, "
               f"within 2 sigma ({curve['noise']:.2f}) of it from epoch "
               f"{curve['within_noise_epoch']}; {per_epoch:.1f} s per epoch")  # fmt: skip
-    if args.json:
-        args.json.write_text(json.dumps({"profile": args.profile, "curves": curves}, indent=2))
-    return 0
+
+
+def print_spread(runs: dict, epochs: int) -> None:
+    """Mean FID per epoch over the seeds for each precision, and float32's min-max spread."""
+    print(f"over seeds {', '.join(map(str, runs))}: mean FID per epoch")
+    print(f"{'epoch':>5} {'float32':>9} {'bfloat16':>9} {'bf16 - f32':>10} {'f32 spread':>11}")
+    for epoch in range(epochs):
+        by_precision = {
+            p: [curves[p]["fid"][epoch] for curves in runs.values()] for p in PRECISIONS
+        }
+        a, b = (sum(v) / len(v) for v in by_precision.values())
+        spread = max(by_precision["float32"]) - min(by_precision["float32"])
+        print(f"{epoch + 1:5d} {a:9.2f} {b:9.2f} {b - a:+10.2f} {spread:11.2f}")
 
 
 if __name__ == "__main__":

@@ -527,3 +527,82 @@ def test_fused_adam_updates_weights_and_moments_as_keras_adam_does():
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
     for a, b in zip(fused_adam.variables, keras_adam.variables, strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# --- the stride-1 transposed convolution as a convolution --------------------------------------
+
+
+@pytest.mark.parametrize("strides", [1, 2])
+def test_transposed_convolution_computes_what_keras_computes(strides):
+    rng = np.random.default_rng(7)
+    layers = []
+    for cls in (keras.layers.Conv2DTranspose, dcgan.Conv2DTranspose):
+        layer = cls(4, 5, strides=strides, padding="same", use_bias=True)
+        layer.build((None, 7, 7, 3))
+        layers.append(layer)
+    kernel = rng.normal(0, 1, (5, 5, 4, 3)).astype(np.float32)  # no symmetry to hide a flip
+    bias = rng.normal(0, 1, 4).astype(np.float32)
+    for layer in layers:
+        layer.set_weights([kernel, bias])
+    x = tf.constant(rng.normal(0, 1, (2, 7, 7, 3)).astype(np.float32))
+    upstream = tf.constant(rng.normal(0, 1, (2, 7 * strides, 7 * strides, 4)).astype(np.float32))
+    results = []
+    for layer in layers:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(y * upstream)
+        results.append([y, *tape.gradient(loss, [x, layer.kernel, layer.bias])])
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_generator_computes_its_stride_1_layers_as_convolutions():
+    config = make_config("dcgan", "smoke")  # widths (16, 8, 4): deconv1 keeps 7x7
+    generator = dcgan.build_generator(config)
+    concrete = tf.function(lambda z: generator(z, training=True)).get_concrete_function(
+        tf.TensorSpec([2, config.latent_dim], tf.float32)
+    )
+    ops = {op.type for op in concrete.graph.get_operations()}
+    assert "Conv2D" in ops  # deconv1 (stride 1)
+    assert "Conv2DBackpropInput" in ops  # the stride-2 layers stay transposed convolutions
+
+
+@pytest.mark.parametrize("shape", [(3, 7, 7, 4, 5, 5, 6), (2, 6, 9, 3, 3, 5, 2)])
+def test_filter_gradient_as_a_batch_as_channels_convolution_is_tensorflows(shape):
+    batch, height, width, channels, kh, kw, out = shape
+    rng = np.random.default_rng(11)
+    x = tf.constant(rng.normal(0, 1, (batch, height, width, channels)).astype(np.float32))
+    kernel = tf.constant(rng.normal(0, 1, (kh, kw, channels, out)).astype(np.float32))
+    upstream = tf.constant(rng.normal(0, 1, (batch, height, width, out)).astype(np.float32))
+    results = []
+    for convolution in (lambda a, b: tf.nn.conv2d(a, b, 1, "SAME"), dcgan._same_convolution):
+        with tf.GradientTape() as tape:
+            tape.watch([x, kernel])
+            y = convolution(x, kernel)
+            loss = tf.reduce_sum(y * upstream)
+        results.append([y, *tape.gradient(loss, [x, kernel])])
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_bfloat16_transposed_convolution_follows_the_float32_one():
+    rng = np.random.default_rng(12)
+    kernel = rng.normal(0, 0.2, (5, 5, 4, 3)).astype(np.float32)
+    x = rng.normal(0, 1, (2, 7, 7, 3)).astype(np.float32)
+    results = []
+    for policy in ("float32", "mixed_bfloat16"):
+        layer = dcgan.Conv2DTranspose(4, 5, padding="same", use_bias=False, dtype=policy)
+        layer.build((None, 7, 7, 3))
+        layer.set_weights([kernel])
+        inputs = tf.constant(x if policy == "float32" else x.astype(tf.bfloat16.as_numpy_dtype))
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_sum(tf.cast(layer(inputs), tf.float32) ** 2)
+        gradient = tape.gradient(loss, layer.kernel)
+        assert gradient.dtype == tf.float32  # the float32 variable's gradient
+        results.append(gradient.numpy())
+    scale = np.abs(results[0]).max()
+    np.testing.assert_allclose(results[1], results[0], atol=0.03 * scale)
