@@ -87,8 +87,8 @@ def stock_keras_layers():
 def tutorial_trainer(config, images: np.ndarray):
     """The TensorFlow DCGAN tutorial's loop (tensorflow.org/tutorials/generative/dcgan), with our
     architecture and the paper's optimiser: shuffled tf.data from tensor slices, a tf.function
-    step per batch, unseeded tf.random.normal noise, Keras cross-entropy, Keras' batch norm and transposed convolutions.
-    Returns run(epoch)."""
+    step per batch, unseeded tf.random.normal noise, Keras cross-entropy, Keras' batch norm and
+    transposed convolutions. Returns run(epoch)."""
     with stock_keras_layers():
         generator = dcgan.build_generator(config)
         discriminator = dcgan.build_discriminator(config)

@@ -359,10 +359,10 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "dcgan": {
         "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200), precision="auto"),
         # cpu: precision auto (bfloat16 where native; float32 where it would be emulated, ~15x
-        # slower on AVX2); G half the paper's widths, D half; samples from a moving average of G
-        # (decay 0.999, about the last 3 epochs). With the fused batch norm and Adam (stop 22)
-        # our bfloat16 step at the paper's widths is ~2.4x the float32 tutorial loop on an AMX
-        # Xeon (benchmarks/bench_dcgan.py), this profile's step ~1.4x what it was. Measured
+        # slower on AVX2; CPU_FLOAT32_FIELDS there); G half the paper's widths, D half; samples
+        # from a moving average of G (decay 0.999, about the last 3 epochs). With helpers.fused
+        # our bfloat16 step at the paper's widths is ~2.7x the float32 tutorial loop on an AMX
+        # Xeon (benchmarks/bench_dcgan.py). Measured
         # (FID of 5,000 samples; the stopping rule on the 1,000-sample FID per epoch): 36
         # epochs of 30,000 images gave 7.7 on an AVX512-BF16 EPYC, within the noise of the best
         # from epoch 24; 6.6 on an AMX Xeon, but within the noise only from epoch 32 of 36 -
@@ -476,6 +476,36 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
 }
 
 
+# The `cpu` profile on a machine without a GPU whose CPU lacks native bfloat16 (AVX2 only, or
+# oneDNN capped below AVX512_CORE_BF16: helpers.precision.cpu_bfloat16_is_native): fewer
+# epochs, so that `make report` stays within 40 minutes there (issue 12); the models and the
+# rest of the profile are unchanged. Measured side by side on an AMX Xeon with
+# ONEDNN_MAX_CPU_ISA=AVX2: a float32 DCGAN epoch of 30,000 images 23 s (bfloat16 uncapped:
+# ~9 s), a VAE epoch 6.8 s (uncapped 3.5); the AVX2-only EPYC of stop 21 ran that DCGAN
+# epoch about 3x slower still (69 s before the fused ops). 12 DCGAN epochs reach an FID of about
+# 18 on 1,000 samples (benchmarks/precision_fid.py), against 6 after the 48 of bfloat16
+CPU_FLOAT32_FIELDS: dict[str, dict] = {
+    "dcgan": dict(epochs=12, snapshot_epochs=(1, 3, 6, 12)),
+    "vae": dict(epochs=10, snapshot_epochs=(1, 2, 5, 10)),
+}
+
+
+def float32_cpu_machine() -> bool:
+    """True without a GPU on a CPU that lacks native bfloat16: where CPU_FLOAT32_FIELDS apply."""
+    from helpers.precision import cpu_bfloat16_is_native
+
+    return not cpu_bfloat16_is_native() and not _gpu_available()
+
+
+def profile_fields(model: str, profile: str) -> dict:
+    """The fields `profile` sets for `model` on this machine: PROFILE_FIELDS, and for `cpu` on
+    a float32 machine (`float32_cpu_machine`) CPU_FLOAT32_FIELDS over them."""
+    values = dict(PROFILE_FIELDS[model][profile])
+    if profile == "cpu" and model in CPU_FLOAT32_FIELDS and float32_cpu_machine():
+        values.update(CPU_FLOAT32_FIELDS[model])
+    return values
+
+
 def make_config(model: str, profile: str, **overrides) -> TrainConfig:
     """The config of `model` under `profile`, with `overrides` applied (None keeps the default).
 
@@ -491,7 +521,7 @@ def make_config(model: str, profile: str, **overrides) -> TrainConfig:
         raise ConfigError(
             f"unknown {model} config field(s) {unknown}; valid fields: {', '.join(sorted(names))}"
         )
-    values = dict(PROFILE_FIELDS[model][profile])
+    values = profile_fields(model, profile)
     values.update({k: _as_tuple(v) for k, v in overrides.items() if v is not None})
     values["profile"] = profile
     return cls(**values)
@@ -563,7 +593,10 @@ __all__ = [
     "TrainConfig",
     "VAEConfig",
     "VAEGANConfig",
+    "CPU_FLOAT32_FIELDS",
     "config_from_dict",
+    "float32_cpu_machine",
     "make_config",
+    "profile_fields",
     "resolve_profile",
 ]

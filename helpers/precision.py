@@ -7,10 +7,15 @@
   measured faster side by side on this CPU: our step 1.50x float32 at the paper's widths and
   1.20x at G (128, 64, 32) / D (32, 64), by process CPU time (bench_bf16.py, speed_ratio.py).
 - anything else (AVX2-only): float32 — bfloat16 would be emulated, about 15x slower.
+- $ONEDNN_MAX_CPU_ISA below AVX512_CORE_BF16 (e.g. AVX2): float32 whatever the flags, because
+  oneDNN, which runs the convolutions and matmuls, then does not use the CPU's bfloat16
+  instructions (the variable also stands in for an AVX2-only CPU on a newer one).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
@@ -19,6 +24,14 @@ CPU_RULES = (
     ({"amx_bf16", "amx_tile"}, "mixed_bfloat16"),
     ({"avx512_bf16"}, "mixed_bfloat16"),  # native; measured 1.2-1.5x float32 without AMX
 )
+
+
+# oneDNN's ISA caps ($ONEDNN_MAX_CPU_ISA) that exclude its bfloat16 instructions; the others
+# (AVX512_CORE_BF16, AVX10_1_512 / AVX512_CORE_FP16, the AMX ones, DEFAULT, ALL) keep them
+ISA_CAPS_WITHOUT_BFLOAT16 = frozenset(
+    {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
+)
+ISA_CAP_ENV = "ONEDNN_MAX_CPU_ISA"
 
 
 def cpu_flags(cpuinfo: str | None = None) -> set[str]:
@@ -47,13 +60,27 @@ def gpu_compute_capabilities() -> list[tuple[int, int]]:
     return capabilities
 
 
+def cpu_bfloat16_is_native(
+    cpuinfo: str | None = None, environ: Mapping[str, str] | None = None
+) -> bool:
+    """Whether this CPU computes bfloat16 natively for oneDNN: its flags (see CPU_RULES) and
+    no $ONEDNN_MAX_CPU_ISA cap below AVX512_CORE_BF16."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ISA_CAP_ENV, "").strip().upper() in ISA_CAPS_WITHOUT_BFLOAT16:
+        return False
+    flags = cpu_flags(cpuinfo)
+    return any(required <= flags for required, _ in CPU_RULES)
+
+
 def auto_precision(
-    cpuinfo: str | None = None, gpu_capabilities: list[tuple[int, int]] | None = None
+    cpuinfo: str | None = None,
+    gpu_capabilities: list[tuple[int, int]] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> str:
     """The dtype policy "auto" resolves to: float32 | mixed_bfloat16 | mixed_float16.
 
-    `cpuinfo` (text of /proc/cpuinfo) and `gpu_capabilities` ((major, minor) per GPU) are read
-    from the machine when None; pass them to decide for another machine (tests do).
+    `cpuinfo` (text of /proc/cpuinfo), `gpu_capabilities` ((major, minor) per GPU) and
+    `environ` are read from the machine when None; pass them to decide for another machine.
     """
     if gpu_capabilities is None:
         gpu_capabilities = gpu_compute_capabilities()
@@ -64,11 +91,10 @@ def auto_precision(
         if oldest >= (7, 0):
             return "mixed_float16"
         return "float32"
+    if not cpu_bfloat16_is_native(cpuinfo, environ):
+        return "float32"
     flags = cpu_flags(cpuinfo)
-    for required, policy in CPU_RULES:
-        if required <= flags:
-            return policy
-    return "float32"
+    return next(policy for required, policy in CPU_RULES if required <= flags)
 
 
 def resolve_precision(precision: str, **machine) -> str:

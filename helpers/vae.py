@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from helpers.config import VAEConfig
 from helpers.data import Dataset, binarize, make_batches, to_uint8_images
+from helpers.fused import Adam
 from helpers.results import result_name
 from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
 from helpers.training import (
@@ -44,6 +45,7 @@ IMAGE_SHAPE = (28, 28, 1)
 PIXELS = 28 * 28
 LOG_2PI = math.log(2.0 * math.pi)
 HISTORY_KEYS = ("loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl")
+STEPS_PER_EXECUTION = 50  # training steps per tf.function call of `fit` (callbacks see each call)
 RECONSTRUCTED_TEST_IMAGES = 1000  # exported as <name>_reconstructions.npz for the comparison
 EVALUATION_FIELDS = ("iwae_k", "iwae_test_size")  # change the scoring, not the training
 
@@ -185,7 +187,13 @@ def build_vae(config) -> VAE:
     """A built and compiled VAE (Adam at config.learning_rate) with optimizer slots created."""
     configure_precision(config.precision)
     model = VAE(build_encoder(config), build_decoder(config), seed=config.seed, name="vae")
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), jit_compile=False)
+    # the fused Adam (helpers.fused), and 50 steps per `fit` execution (one tf.function call):
+    # together 1.44x the epoch speed of Keras' Adam one step per call (dense, 2 cores, AMX Xeon)
+    model.compile(
+        optimizer=Adam(config.learning_rate),
+        jit_compile=False,
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
     model.build((None, *IMAGE_SHAPE))
     model.optimizer.build(model.trainable_variables)
     return model
@@ -222,11 +230,11 @@ def architecture_rows(model: VAE) -> dict[str, list[tuple[str, str, int]]]:
 def make_vae_config(profile: str, **overrides):
     """`make_config("vae", profile, **overrides)`; when `epochs` is overridden without
     `snapshot_epochs`, the profile's snapshot epochs are cut to the run and its last epoch added."""
-    from helpers.config import PROFILE_FIELDS, make_config
+    from helpers.config import make_config, profile_fields
 
     epochs = overrides.get("epochs")
     if epochs is not None and overrides.get("snapshot_epochs") is None:
-        profile_snapshots = PROFILE_FIELDS["vae"][profile].get("snapshot_epochs", ())
+        profile_snapshots = profile_fields("vae", profile).get("snapshot_epochs", ())
         kept = sorted({e for e in profile_snapshots if e <= epochs} | {epochs})
         overrides["snapshot_epochs"] = tuple(kept)
     return make_config("vae", profile, **overrides)

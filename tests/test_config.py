@@ -98,3 +98,48 @@ def test_auto_precision_is_resolved_when_the_config_is_made(monkeypatch):
     assert config.precision == "mixed_float16"
     assert config.to_dict()["precision"] == "mixed_float16"  # results never say "auto"
     assert make_config("dcgan", "cpu", precision="float32").precision == "float32"
+
+
+def test_cpu_profile_on_a_float32_machine_takes_the_float32_budget(monkeypatch):
+    from helpers import config as config_module
+    from helpers.vae import make_vae_config
+
+    monkeypatch.setattr(config_module, "float32_cpu_machine", lambda: False)
+    full = {model: make_config(model, "cpu") for model in ("dcgan", "vae", "vaegan")}
+    monkeypatch.setattr(config_module, "float32_cpu_machine", lambda: True)
+    for model, fields in config_module.CPU_FLOAT32_FIELDS.items():
+        reduced = make_config(model, "cpu")
+        assert {name: getattr(reduced, name) for name in fields} == fields
+        assert reduced.epochs < full[model].epochs  # a smaller budget, not another model
+        unchanged = {"epochs", "snapshot_epochs"}
+        assert dataclasses.replace(reduced, **{n: getattr(full[model], n) for n in unchanged}) == (
+            dataclasses.replace(full[model], precision=reduced.precision)
+        )
+        overridden = make_config(model, "cpu", epochs=3, snapshot_epochs=(1,))
+        assert overridden.epochs == 3  # overrides win
+        for profile in ("smoke", "paper"):  # only cpu has a float32 budget
+            expected = config_module.PROFILE_FIELDS[model][profile]["epochs"]
+            assert make_config(model, profile).epochs == expected
+    assert make_config("vaegan", "cpu") == full["vaegan"]  # GAN epochs unchanged
+    # the VAE-GAN starts from the VAE this machine trains
+    start = make_config("vaegan", "cpu").start_vae_config()
+    assert start.epochs == config_module.CPU_FLOAT32_FIELDS["vae"]["epochs"]
+    shortened = make_vae_config("cpu", epochs=2)
+    assert shortened.snapshot_epochs == tuple(
+        sorted({e for e in config_module.CPU_FLOAT32_FIELDS["vae"]["snapshot_epochs"] if e <= 2}
+               | {2})
+    )  # fmt: skip
+
+
+def test_float32_cpu_machine_follows_the_cpus_bfloat16(monkeypatch):
+    from helpers import config as config_module
+    from helpers import precision
+
+    monkeypatch.setattr(config_module, "_gpu_available", lambda: False)
+    monkeypatch.setattr(precision, "cpu_bfloat16_is_native", lambda: False)
+    assert config_module.float32_cpu_machine()
+    monkeypatch.setattr(precision, "cpu_bfloat16_is_native", lambda: True)
+    assert not config_module.float32_cpu_machine()
+    monkeypatch.setattr(precision, "cpu_bfloat16_is_native", lambda: False)
+    monkeypatch.setattr(config_module, "_gpu_available", lambda: True)
+    assert not config_module.float32_cpu_machine()  # a GPU: float32 is not slow there

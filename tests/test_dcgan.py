@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import dcgan
+from helpers import dcgan, fused
 from helpers.config import make_config
 from helpers.data import Dataset, to_uint8_images
 from helpers.runs import Checkpointer, read_json
@@ -451,111 +451,12 @@ def test_mixed_float16_scales_the_loss_and_still_learns():
     assert float(model.d_optimizer.dynamic_scale) > 1.0  # the loss was scaled
 
 
-# --- the fused batch norm ---------------------------------------------------------------------
-
-
-def _batch_norm_pair(policy: str, channels: int = 6):
-    """Keras' batch norm and ours, built alike, with the same (non-trivial) weights."""
-    layers = []
-    for cls in (keras.layers.BatchNormalization, dcgan.BatchNormalization):
-        layer = cls(momentum=0.9, epsilon=1e-3, dtype=policy)
-        layer.build((None, 5, 5, channels))
-        layers.append(layer)
-    rng = np.random.default_rng(3)
-    weights = [rng.normal(1, 0.3, channels), rng.normal(0, 0.3, channels),
-               rng.normal(0, 0.5, channels), rng.uniform(0.5, 2, channels)]  # fmt: skip
-    for layer in layers:
-        layer.set_weights([w.astype(np.float32) for w in weights])
-    return layers
-
-
-def test_fused_batch_norm_computes_what_keras_batch_norm_computes_in_float32():
-    reference, fused = _batch_norm_pair("float32")
-    rng = np.random.default_rng(0)
-    x = tf.constant(rng.normal(2.0, 3.0, (8, 5, 5, 6)), tf.float32)
-    upstream = tf.constant(rng.normal(0.0, 1.0, (8, 5, 5, 6)), tf.float32)  # any loss's gradient
-    for training in (True, False):
-        with tf.GradientTape(persistent=True) as tape:
-            tape.watch(x)
-            outputs = [layer(x, training=training) for layer in (reference, fused)]
-            losses = [tf.reduce_sum(o * upstream) for o in outputs]
-        np.testing.assert_allclose(outputs[1].numpy(), outputs[0].numpy(), atol=1e-4)
-        if training:  # every gradient the step takes, and the running statistics
-            for layer, loss in ((reference, losses[0]), (fused, losses[1])):
-                layer.grads = tape.gradient(loss, [x, layer.gamma, layer.beta])
-            for ours, theirs in zip(fused.grads, reference.grads, strict=True):
-                np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-3, atol=1e-4)
-            for ours, theirs in zip(fused.weights, reference.weights, strict=True):
-                np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
-    assert not np.allclose(fused.moving_mean.numpy(), _batch_norm_pair("float32")[1].moving_mean)
-
-
-def test_fused_batch_norm_keeps_bfloat16_activations_and_float32_statistics():
-    reference, fused = _batch_norm_pair("float32")
-    _, fused_bf16 = _batch_norm_pair("mixed_bfloat16")
-    x = np.random.default_rng(1).normal(0.0, 2.0, (8, 5, 5, 6)).astype(np.float32)
-    out = fused_bf16(tf.cast(x, tf.bfloat16), training=True)
-    assert out.dtype == tf.bfloat16 and fused_bf16.moving_mean.dtype == tf.float32
-    expected = reference(x, training=True).numpy()
-    np.testing.assert_allclose(tf.cast(out, tf.float32).numpy(), expected, atol=0.05, rtol=0.02)
-    np.testing.assert_allclose(fused_bf16.moving_mean.numpy(), reference.moving_mean, atol=0.01)
-
-
 def test_dcgan_networks_use_the_fused_batch_norm_under_keras_name():
     config = make_config("dcgan", "smoke")
     norms = [layer for layer in dcgan.build_generator(config).layers if "bn" in layer.name]
-    assert norms and all(isinstance(layer, dcgan.BatchNormalization) for layer in norms)
+    assert norms and all(isinstance(layer, fused.BatchNormalization) for layer in norms)
     rows = dcgan.architecture_rows(dcgan.build_generator(config), dcgan.build_discriminator(config))
     assert any(kind == "BatchNormalization" for kind, _, _ in rows["Generator G"])  # Figure 1
-
-
-def test_fused_adam_updates_weights_and_moments_as_keras_adam_does():
-    rng = np.random.default_rng(5)
-    start = rng.normal(0, 1, (4, 3)).astype(np.float32)
-    pairs = []
-    for cls in (keras.optimizers.Adam, dcgan.Adam):
-        variable = keras.Variable(start.copy())
-        optimizer = cls(1e-2, beta_1=0.5)
-        optimizer.build([variable])
-        pairs.append((variable, optimizer))
-    for _ in range(5):  # bias correction differs from step to step: check several
-        gradient = tf.constant(rng.normal(0, 1, (4, 3)).astype(np.float32))
-        for variable, optimizer in pairs:
-            optimizer.apply([gradient], [variable])
-    (theirs, keras_adam), (ours, fused_adam) = pairs
-    assert not np.allclose(ours.numpy(), start)  # it moved
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
-    for a, b in zip(fused_adam.variables, keras_adam.variables, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
-
-
-# --- the stride-1 transposed convolution as a convolution --------------------------------------
-
-
-@pytest.mark.parametrize("strides", [1, 2])
-def test_transposed_convolution_computes_what_keras_computes(strides):
-    rng = np.random.default_rng(7)
-    layers = []
-    for cls in (keras.layers.Conv2DTranspose, dcgan.Conv2DTranspose):
-        layer = cls(4, 5, strides=strides, padding="same", use_bias=True)
-        layer.build((None, 7, 7, 3))
-        layers.append(layer)
-    kernel = rng.normal(0, 1, (5, 5, 4, 3)).astype(np.float32)  # no symmetry to hide a flip
-    bias = rng.normal(0, 1, 4).astype(np.float32)
-    for layer in layers:
-        layer.set_weights([kernel, bias])
-    x = tf.constant(rng.normal(0, 1, (2, 7, 7, 3)).astype(np.float32))
-    upstream = tf.constant(rng.normal(0, 1, (2, 7 * strides, 7 * strides, 4)).astype(np.float32))
-    results = []
-    for layer in layers:
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = layer(x)
-            loss = tf.reduce_sum(y * upstream)
-        results.append([y, *tape.gradient(loss, [x, layer.kernel, layer.bias])])
-    for ours, theirs in zip(results[1], results[0], strict=True):
-        assert ours.shape == theirs.shape
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_generator_computes_its_stride_1_layers_as_convolutions():
@@ -567,42 +468,3 @@ def test_generator_computes_its_stride_1_layers_as_convolutions():
     ops = {op.type for op in concrete.graph.get_operations()}
     assert "Conv2D" in ops  # deconv1 (stride 1)
     assert "Conv2DBackpropInput" in ops  # the stride-2 layers stay transposed convolutions
-
-
-@pytest.mark.parametrize("shape", [(3, 7, 7, 4, 5, 5, 6), (2, 6, 9, 3, 3, 5, 2)])
-def test_filter_gradient_as_a_batch_as_channels_convolution_is_tensorflows(shape):
-    batch, height, width, channels, kh, kw, out = shape
-    rng = np.random.default_rng(11)
-    x = tf.constant(rng.normal(0, 1, (batch, height, width, channels)).astype(np.float32))
-    kernel = tf.constant(rng.normal(0, 1, (kh, kw, channels, out)).astype(np.float32))
-    upstream = tf.constant(rng.normal(0, 1, (batch, height, width, out)).astype(np.float32))
-    results = []
-    for convolution in (lambda a, b: tf.nn.conv2d(a, b, 1, "SAME"), dcgan._same_convolution):
-        with tf.GradientTape() as tape:
-            tape.watch([x, kernel])
-            y = convolution(x, kernel)
-            loss = tf.reduce_sum(y * upstream)
-        results.append([y, *tape.gradient(loss, [x, kernel])])
-    for ours, theirs in zip(results[1], results[0], strict=True):
-        assert ours.shape == theirs.shape
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-4)
-
-
-def test_bfloat16_transposed_convolution_follows_the_float32_one():
-    rng = np.random.default_rng(12)
-    kernel = rng.normal(0, 0.2, (5, 5, 4, 3)).astype(np.float32)
-    x = rng.normal(0, 1, (2, 7, 7, 3)).astype(np.float32)
-    results = []
-    for policy in ("float32", "mixed_bfloat16"):
-        layer = dcgan.Conv2DTranspose(4, 5, padding="same", use_bias=False, dtype=policy)
-        layer.build((None, 7, 7, 3))
-        layer.set_weights([kernel])
-        inputs = tf.constant(x if policy == "float32" else x.astype(tf.bfloat16.as_numpy_dtype))
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            loss = tf.reduce_sum(tf.cast(layer(inputs), tf.float32) ** 2)
-        gradient = tape.gradient(loss, layer.kernel)
-        assert gradient.dtype == tf.float32  # the float32 variable's gradient
-        results.append(gradient.numpy())
-    scale = np.abs(results[0]).max()
-    np.testing.assert_allclose(results[1], results[0], atol=0.03 * scale)

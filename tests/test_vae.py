@@ -172,7 +172,9 @@ def test_training_is_deterministic(data, project_root, monkeypatch):
 
 
 class InterruptAt(keras.callbacks.Callback):
-    """Raises KeyboardInterrupt at batch `batch` of the `fit_call`-th call to fit (1-based)."""
+    """Raises KeyboardInterrupt at the first batch end at or after `batch` of the `fit_call`-th
+    call to fit (1-based): with several steps per execution, callbacks see only each
+    execution's last batch."""
 
     calls = 0
 
@@ -184,7 +186,7 @@ class InterruptAt(keras.callbacks.Callback):
         InterruptAt.calls += 1
 
     def on_train_batch_end(self, batch, logs=None):
-        if InterruptAt.calls == self.fit_call and batch == self.batch:
+        if InterruptAt.calls == self.fit_call and batch >= self.batch:
             raise KeyboardInterrupt
 
 
