@@ -1,9 +1,10 @@
 """Experiment (issue 13): the VAE-GAN started from notebook 03's trained VAE, then GAN epochs.
 
-The cpu recipe trains its own convolutional encoder and decoder: a warm-up as a plain VAE on
-24,000 images, then the GAN's losses. At latent 2 that warm-up VAE keeps only ~58 % of test
+The experiment behind the `cpu` and `paper` recipe (`start_from_vae=True`, adopted in stop 22).
+The earlier recipe trained its own convolutional encoder and decoder: a warm-up as a plain VAE
+on 24,000 images, then the GAN's losses. At latent 2 that warm-up VAE kept only ~58 % of test
 labels through Dec(E[z|x]); the dense VAE of notebook 03 keeps 75 %, after 7.5 times as many
-training images. This script instead builds the VAE-GAN from the VAE itself (`start_from_vae=True`,
+training images. This script builds the VAE-GAN from the VAE itself (`start_from_vae=True`,
 `vaegan.networks_from_vae`): its dense encoder and decoder with their trained weights (the
 encoder reads images rescaled from [-1, 1] to [0, 1]; the decoder's Bernoulli logits l become
 tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's mean image in the tanh range), then trains the
@@ -16,9 +17,6 @@ is written; the VAE must have been exported by notebook 03 (`make report` or pap
 
     .venv/bin/python benchmarks/vaegan_from_vae.py --latent 2 --epochs 3
     .venv/bin/python benchmarks/vaegan_from_vae.py --latent 16 --epochs 3
-
-Not part of the report yet: no profile sets `start_from_vae` until the notebook, the ablation
-and the published results follow it (see the issue 13 note of stop 21).
 """
 
 from __future__ import annotations

@@ -68,7 +68,6 @@ from helpers.runs import atomic_write_npz, results_dir, save_weights, write_resu
 from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
 
 MODEL = "vaegan"
-RECONSTRUCTED_TEST_IMAGES = 1000  # exported for the comparison (as the VAE does)
 IMAGE_SHAPE = (28, 28, 1)
 LOG_2PI = math.log(2.0 * math.pi)
 # Per-epoch means of these, in this order, are the history. d_loss / g_loss / d_real / d_fake
@@ -813,7 +812,7 @@ def decode(model: VAEGAN, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
 
 def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
     """Write vaegan.json, vaegan_samples.npz, vaegan_epoch_samples.npz, vaegan_latent.npz,
-    vaegan_reconstructions.npz (Dec(E[z|x]) of the first 1,000 test digits, uint8, with their
+    vaegan_reconstructions.npz (Dec(E[z|x]) of every test digit, uint8, with their
     labels) and vaegan.weights.h5 into runs/<profile>/results/ (`vaegan_z16...` at another
     latent size than the paper's 2); returns their paths.
 
@@ -841,10 +840,8 @@ def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[
         ),
         "reconstructions": atomic_write_npz(
             out / f"{name}_reconstructions.npz",
-            images=to_uint8_images(
-                decode(model, means[:RECONSTRUCTED_TEST_IMAGES]), value_range=(-1.0, 1.0)
-            ),
-            labels=np.asarray(run.data.y_test[:RECONSTRUCTED_TEST_IMAGES], dtype=np.uint8),
+            images=to_uint8_images(decode(model, means), value_range=(-1.0, 1.0)),
+            labels=np.asarray(run.data.y_test, dtype=np.uint8),
         ),
         "weights": save_weights(model.networks, out / f"{name}.weights.h5"),
     }
