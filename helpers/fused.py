@@ -61,14 +61,20 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
 @tf.custom_gradient
 def _same_convolution(inputs, kernel):
     """tf.nn.conv2d(inputs, kernel, 1, "SAME") for an odd kernel, whose filter gradient is
-    `_filter_gradient`; the input gradient is TensorFlow's (a transposed convolution)."""
+    `_filter_gradient`; the input gradient is TensorFlow's (a transposed convolution).
+
+    In a graph the gradient's ops are named as TensorFlow names its own, gradient_tape/ then
+    the forward op's scope (e.g. gradient_tape/generator/deconv1/), so that a profile charges
+    them to the layer they belong to (benchmarks/profile_dcgan_step.py)."""
     outputs = tf.nn.conv2d(inputs, kernel, strides=1, padding="SAME")
+    scope = tf.compat.v1.get_default_graph().get_name_scope()
 
     def gradient(upstream):
-        input_gradient = tf.nn.conv2d_transpose(
-            upstream, kernel, tf.shape(inputs), strides=1, padding="SAME"
-        )
-        return input_gradient, _filter_gradient(inputs, upstream, kernel.shape)
+        with tf.name_scope(f"gradient_tape/{scope}/" if scope else "gradient_tape"):
+            input_gradient = tf.nn.conv2d_transpose(
+                upstream, kernel, tf.shape(inputs), strides=1, padding="SAME"
+            )
+            return input_gradient, _filter_gradient(inputs, upstream, kernel.shape)
 
     return outputs, gradient
 

@@ -145,3 +145,22 @@ def test_bfloat16_transposed_convolution_follows_the_float32_one():
         results.append(gradient.numpy())
     scale = np.abs(results[0]).max()
     np.testing.assert_allclose(results[1], results[0], atol=0.03 * scale)
+
+
+def test_the_filter_gradients_ops_are_named_after_the_layer_as_tensorflows_are():
+    layer = fused.Conv2DTranspose(4, 5, padding="same", use_bias=False, dtype="mixed_bfloat16")
+    layer.build((None, 7, 7, 3))
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            with tf.name_scope("generator"):
+                y = layer(x)
+            loss = tf.reduce_sum(tf.cast(y, tf.float32))
+        return tape.gradient(loss, layer.kernel)
+
+    graph = step.get_concrete_function(tf.TensorSpec([2, 7, 7, 3], tf.bfloat16)).graph
+    convolutions = [op.name for op in graph.get_operations() if op.type.startswith("Conv2D")]
+    backward = [name for name in convolutions if "gradient_tape" in name]
+    assert len(convolutions) == 3 and len(backward) == 2  # forward, input and filter gradients
+    assert all(name.startswith("gradient_tape/generator/") for name in backward), backward
