@@ -576,7 +576,9 @@ def cpu_label(environment: dict) -> str:
     features = environment.get("cpu_features")
     if features is None:
         return name
-    return f"{name} ({', '.join(features) or 'no AVX2'})"
+    label = f"{name} ({', '.join(features) or 'no AVX2'})"
+    cap = environment.get("onednn_max_cpu_isa")
+    return f"{label}, oneDNN held to {cap} (ONEDNN_MAX_CPU_ISA)" if cap else label
 
 
 def hardware_rows(environment: dict, wall_times: dict[str, float]) -> list[tuple[str, str]]:

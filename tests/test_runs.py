@@ -70,6 +70,18 @@ def test_environment_record_has_versions(project_root):
     assert record["cpu_features"] == runs.cpu_features()  # this machine's flags, as a list
 
 
+def test_environment_record_names_a_onednn_isa_cap(project_root, monkeypatch):
+    from helpers.verdicts import cpu_label
+
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    assert "onednn_max_cpu_isa" not in runs.environment_record()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    record = runs.environment_record()
+    assert record["onednn_max_cpu_isa"] == "AVX2"  # an AMX CPU measured as an AVX2 one says so
+    label = cpu_label({**record, "cpu_model": "Xeon", "cpu_features": ["avx2", "amx_bf16"]})
+    assert label == "Xeon (avx2, amx_bf16), oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA)"
+
+
 def test_write_results_carries_config_seed_and_environment(project_root):
     config = make_config("vae", "smoke", seed=5)
     path = runs.write_results("smoke", "vae", {"history": {"loss": [1.0]}}, config)
