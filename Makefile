@@ -86,11 +86,14 @@ ablation: venv
 	$(BIN)/python benchmarks/ablate_vaegan.py --profile $(PROFILE) --latent 16 --vae --publish
 
 # Speed ratios side by side (print only), then the DCGAN step profile that notebook 02 prints,
-# written to runs/$(PROFILE)/results/ and published by the next `make report`.
+# written to runs/$(PROFILE)/results/ and published by the next `make report`; last the
+# VAE-GAN's step in both precisions, which needs notebook 03's VAE (skipped with a message
+# when it is missing).
 benchmark: venv
 	$(BIN)/python benchmarks/bench_dcgan.py --steps 30 --rounds 5
 	$(BIN)/python benchmarks/bench_vae.py
 	$(BIN)/python benchmarks/profile_dcgan_step.py --publish $(PROFILE)
+	-$(BIN)/python benchmarks/bench_vaegan.py --profile $(PROFILE)
 
 # Regenerate the exact-version lock from a fresh resolve of pyproject.toml's ranges.
 lock:

@@ -203,13 +203,18 @@ def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
     The encoder reads the VAE-GAN's images in [-1, 1] as the VAE's in [0, 1], (x + 1) / 2; the
     decoder turns the VAE's Bernoulli logits l into tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's
     mean image in the tanh range. Before any GAN step the pair computes exactly the VAE.
+    Codes and images leave the pair in float32 whatever the VAE's dtype policy, as they leave
+    the DCGAN's generator (the losses and the discriminator's input are float32).
     """
     images = keras.Input((28, 28, 1), name="image")
     z_mean, z_log_var = model.encoder(keras.layers.Rescaling(0.5, offset=0.5)(images))
-    encoder = keras.Model(images, [z_mean, z_log_var], name="encoder")
+    as_float32 = [keras.layers.Activation("linear", dtype="float32") for _ in range(2)]
+    encoder = keras.Model(images, [as_float32[0](z_mean), as_float32[1](z_log_var)], name="encoder")
     z = keras.Input((model.encoder.outputs[0].shape[-1],), name="z")
     halved = keras.layers.Rescaling(0.5)(model.decoder(z))
-    decoder = keras.Model(z, keras.layers.Activation("tanh")(halved), name="decoder")
+    decoder = keras.Model(
+        z, keras.layers.Activation("tanh", dtype="float32")(halved), name="decoder"
+    )
     return encoder, decoder
 
 

@@ -677,6 +677,21 @@ def test_networks_from_vae_compute_the_vae_in_the_tanh_range_and_share_its_weigh
     }
 
 
+def test_networks_from_a_bfloat16_vae_hand_over_float32_codes_and_images():
+    from helpers.training import configure_precision
+
+    try:
+        model = vae.build_vae(make_config("vae", "smoke", precision="mixed_bfloat16"))
+        encoder, decoder = vaegan.networks_from_vae(model)
+    finally:
+        configure_precision("float32")
+    assert model.decoder.layers[-1].compute_dtype == "bfloat16"  # the VAE computes in bf16
+    images = np.zeros((3, 28, 28, 1), np.float32)
+    codes = encoder(images)
+    assert [c.dtype for c in codes] == ["float32", "float32"]  # z = mean + std * eps in float32
+    assert decoder(np.zeros((3, 2), np.float32)).dtype == "float32"  # beside real images in D
+
+
 def _smoke_start_config(**values):
     return make_config(
         "vaegan", "smoke", start_from_vae=True, warmup_epochs=0, train_size=128, **values
