@@ -2,8 +2,9 @@
 
 The `cpu` recipe: notebook 03's trained VAE (its dense encoder and decoder) fine-tuned with
 Larsen et al.'s losses against the profile's discriminator. In the bfloat16 contender the VAE's
-networks are rebuilt under the mixed policy with the same trained weights, so that every
-network computes in bfloat16, not only the discriminator. Rounds alternate between the two;
+networks are built under the mixed policy with the same trained weights
+(`vaegan.load_start_vae`), so that every network computes in bfloat16, not only the
+discriminator; `precision="auto"` picks it where bfloat16 is native. Rounds alternate;
 each contender's fastest round is reported, and their ratio. The VAE must have been exported
 by notebook 03 under the profile (`make report`). Nothing is written.
 
@@ -14,7 +15,6 @@ by notebook 03 under the profile (`make report`). Nothing is written.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import time
@@ -23,7 +23,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import vae, vaegan  # noqa: E402
+from helpers import vaegan  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import DataError, load_dataset  # noqa: E402
 from helpers.training import seed_everything  # noqa: E402
@@ -31,23 +31,9 @@ from helpers.training import seed_everything  # noqa: E402
 PRECISIONS = ("float32", "mixed_bfloat16")
 
 
-def start_vae_in(precision: str):
-    """`vaegan.load_start_vae` with the VAE rebuilt under `precision` (same trained weights)."""
-
-    def load(config):
-        return vae.load(dataclasses.replace(config.start_vae_config(), precision=precision))
-
-    return load
-
-
 def trainer(config, images):
     """A VAE-GAN of `config` (started from the VAE in its precision); returns run(epoch)."""
-    original = vaegan.load_start_vae
-    vaegan.load_start_vae = start_vae_in(config.precision)
-    try:
-        model = vaegan.VAEGAN(config, images=images)
-    finally:
-        vaegan.load_start_vae = original
+    model = vaegan.VAEGAN(config, images=images)
     model.train_epoch(1)  # traces the step
 
     def run(epoch: int) -> None:

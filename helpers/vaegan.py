@@ -184,9 +184,11 @@ def build_discriminator(config: VAEGANConfig) -> keras.Model:
 
 
 def load_start_vae(config: VAEGANConfig):
-    """The exported VAE a `start_from_vae` VAE-GAN starts from; a clear error if it is missing."""
+    """The exported VAE a `start_from_vae` VAE-GAN starts from, its networks built in the
+    VAE-GAN's precision (the trained weights are float32 either way); a clear error if it is
+    missing."""
     try:
-        return vae.load(config.start_vae_config())
+        return vae.load(dataclasses.replace(config.start_vae_config(), precision=config.precision))
     except (FileNotFoundError, OSError) as error:
         name = result_name("vae", config.latent_dim)
         raise FileNotFoundError(

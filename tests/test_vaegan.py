@@ -3,6 +3,7 @@ al.'s Algorithm 1, determinism, resume equivalence, the NaN guard and the export
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -690,6 +691,16 @@ def test_networks_from_a_bfloat16_vae_hand_over_float32_codes_and_images():
     codes = encoder(images)
     assert [c.dtype for c in codes] == ["float32", "float32"]  # z = mean + std * eps in float32
     assert decoder(np.zeros((3, 2), np.float32)).dtype == "float32"  # beside real images in D
+
+
+def test_the_start_vae_is_built_in_the_vaegans_precision(monkeypatch):
+    seen = []
+    monkeypatch.setattr(vae, "load", lambda config: seen.append(config) or "the VAE")
+    config = make_config("vaegan", "smoke", start_from_vae=True, warmup_epochs=0,
+                         precision="mixed_bfloat16")  # fmt: skip
+    assert vaegan.load_start_vae(config) == "the VAE"
+    assert seen[0].precision == "mixed_bfloat16"  # every network of the VAE-GAN in bfloat16
+    assert dataclasses.replace(seen[0], precision="float32") == config.start_vae_config()
 
 
 def _smoke_start_config(**values):
