@@ -487,8 +487,9 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
 # rest of the profile are unchanged. Measured side by side on an AMX Xeon with
 # ONEDNN_MAX_CPU_ISA=AVX2: a float32 DCGAN epoch of 30,000 images 23 s (bfloat16 uncapped:
 # ~9 s), a VAE epoch 6.8 s (uncapped 3.5); the AVX2-only EPYC of stop 21 ran that DCGAN
-# epoch about 3x slower still (69 s before the fused ops). 12 DCGAN epochs reach an FID of about
-# 18 on 1,000 samples (benchmarks/precision_fid.py), against 6 after the 48 of bfloat16
+# epoch about 3x slower still (69 s before the fused ops). `make report` so capped took 11 min
+# (README, Time); its DCGAN reached FID 16.6 on 5,000 samples, against 6.3 after the 48
+# bfloat16 epochs
 CPU_FLOAT32_FIELDS: dict[str, dict] = {
     "dcgan": dict(epochs=12, snapshot_epochs=(1, 3, 6, 12)),
     "vae": dict(epochs=10, snapshot_epochs=(1, 2, 5, 10)),
