@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 import numpy as np
@@ -333,18 +334,21 @@ def label_kept_share(predicted: np.ndarray, labels: np.ndarray) -> float:
 
 
 def encoder_scores(classifier, latent: dict, reconstructions: dict, probe: int = 4000) -> dict:
-    """`latent_knn` (5-NN accuracy on the first `probe` test codes) and `label_kept` (share of
-    the exported reconstructions the classifier labels as their originals) for one model.
+    """`latent_knn` (5-NN accuracy on the first `probe` test codes), `label_kept` (share of
+    the exported reconstructions the classifier labels as their originals) and its binomial
+    standard error `label_kept_stderr`, sqrt(p (1 - p) / n), for one model.
 
     `latent` holds `means` [N, d] and `labels` [N]; `reconstructions` `images` uint8 [M, 28, 28]
     and `labels` [M] (the files <name>_latent.npz and <name>_reconstructions.npz)."""
     scored = slice(0, probe)
     predicted = classifier.predict(reconstructions["images"])
+    kept, count = label_kept_share(predicted, reconstructions["labels"]), len(predicted)
     return {
         "latent_knn": latent_knn_accuracy(latent["means"][scored], latent["labels"][scored]),
-        "label_kept": label_kept_share(predicted, reconstructions["labels"]),
+        "label_kept": kept,
+        "label_kept_stderr": math.sqrt(kept * (1.0 - kept) / count),
         "latent_dim": int(np.asarray(latent["means"]).shape[1]),
-        "n_reconstructions": int(len(reconstructions["labels"])),
+        "n_reconstructions": int(count),
     }
 
 

@@ -60,13 +60,18 @@ def gpu_compute_capabilities() -> list[tuple[int, int]]:
     return capabilities
 
 
+def onednn_isa_cap(environ: Mapping[str, str] | None = None) -> str | None:
+    """The ISA $ONEDNN_MAX_CPU_ISA holds oneDNN to (upper case), or None when it is unset."""
+    environ = os.environ if environ is None else environ
+    return environ.get(ISA_CAP_ENV, "").strip().upper() or None
+
+
 def cpu_bfloat16_is_native(
     cpuinfo: str | None = None, environ: Mapping[str, str] | None = None
 ) -> bool:
     """Whether this CPU computes bfloat16 natively for oneDNN: its flags (see CPU_RULES) and
     no $ONEDNN_MAX_CPU_ISA cap below AVX512_CORE_BF16."""
-    environ = os.environ if environ is None else environ
-    if environ.get(ISA_CAP_ENV, "").strip().upper() in ISA_CAPS_WITHOUT_BFLOAT16:
+    if onednn_isa_cap(environ) in ISA_CAPS_WITHOUT_BFLOAT16:
         return False
     flags = cpu_flags(cpuinfo)
     return any(required <= flags for required, _ in CPU_RULES)

@@ -186,10 +186,10 @@ def environment_record(seed: int | None = None, precision: str | None = None) ->
         "cpu_model": cpu_model(),
         "cpu_features": cpu_features(),
     }
-    from helpers.precision import ISA_CAP_ENV
+    from helpers.precision import onednn_isa_cap
 
-    if os.environ.get(ISA_CAP_ENV, "").strip():  # oneDNN held below what the CPU has
-        record["onednn_max_cpu_isa"] = os.environ[ISA_CAP_ENV].strip()
+    if onednn_isa_cap():  # oneDNN held below what the CPU has
+        record["onednn_max_cpu_isa"] = onednn_isa_cap()
     try:
         import keras
         import tensorflow as tf

@@ -210,8 +210,8 @@ def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
     """
     images = keras.Input((28, 28, 1), name="image")
     z_mean, z_log_var = model.encoder(keras.layers.Rescaling(0.5, offset=0.5)(images))
-    as_float32 = [keras.layers.Activation("linear", dtype="float32") for _ in range(2)]
-    encoder = keras.Model(images, [as_float32[0](z_mean), as_float32[1](z_log_var)], name="encoder")
+    codes = [keras.layers.Activation("linear", dtype="float32")(t) for t in (z_mean, z_log_var)]
+    encoder = keras.Model(images, codes, name="encoder")
     z = keras.Input((model.encoder.outputs[0].shape[-1],), name="z")
     halved = keras.layers.Rescaling(0.5)(model.decoder(z))
     decoder = keras.Model(

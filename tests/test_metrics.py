@@ -365,3 +365,4 @@ def test_encoder_scores_reads_codes_and_reconstructions():
     )
     assert scores["latent_knn"] == 1.0 and scores["latent_dim"] == 3
     assert scores["label_kept"] == 0.75 and scores["n_reconstructions"] == 400
+    assert scores["label_kept_stderr"] == pytest.approx((0.75 * 0.25 / 400) ** 0.5)
