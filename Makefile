@@ -1,6 +1,8 @@
 # make report  — execute the notebooks under PROFILE (default cpu) and render the report
 # make test    — lint, unit tests, then nbval of every notebook under the smoke profile
-# Both create .venv on first use and reuse it afterwards.
+# Both create .venv on first use and reuse it afterwards. Each installs what it needs of
+# pyproject.toml: `make report` the project with its `report` extra, `make test` with `dev`
+# (which includes `report`); `make ablation` and `make benchmark` the project alone.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -19,46 +21,63 @@ export PYTHONHASHSEED := 0
 # Notebooks whose parameters cell says `profile = None` read this: nbval and the tests run the
 # smoke profile; `make report` passes its PROFILE to papermill explicitly.
 export VAE_VS_GAN_PROFILE ?= smoke
-# Data: set VAE_VS_GAN_DATA yourself, or keep the shared folder beside the repository.
+# Data: set VAE_VS_GAN_DATA yourself, or keep a data folder beside the repository
+# (../shared/data), which is used when it exists.
 ifeq ($(origin VAE_VS_GAN_DATA), undefined)
 ifneq ($(wildcard ../shared/data),)
 export VAE_VS_GAN_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: venv lint format test unit nbval report report-deps report-check benchmark ablation lock clean-smoke colab-links
+.PHONY: venv venv-report venv-dev lint format test unit nbval report report-deps report-check \
+	benchmark ablation lock clean-smoke colab-links
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# $(call install,REQUIREMENT): create .venv if missing, install REQUIREMENT (the project, with
+# or without extras) at the versions of constraints.txt, register the kernel the notebooks
+# run on, and touch the target: a stamp, redone when pyproject.toml or the lock changes.
+define install
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e "$(1)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
+endef
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(call install,.)
+
+$(VENV)/.installed-report: pyproject.toml constraints.txt
+	$(call install,.[report])
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt
+	$(call install,.[dev])
 
 venv: $(VENV)/.installed
+venv-report: $(VENV)/.installed-report
+venv-dev: $(VENV)/.installed-dev
 
-lint: venv
+lint: venv-dev
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
-format: venv
+format: venv-dev
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
-# one worker per core, each test file on one worker (its module fixtures built once): about
-# 1.5x faster than one process on 2 cores (2 min instead of 3 for the unit tests)
-unit: venv
+# one worker per core, each test file on one worker (its module fixtures built once, not once
+# per worker)
+unit: venv-dev
 	$(BIN)/pytest -n auto --dist loadfile tests
 
 # nbval re-executes each notebook with its committed parameters (profile = None, so smoke).
-nbval: venv
+nbval: venv-dev
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/pytest --nbval-lax $(NOTEBOOKS); \
 	else echo "nbval: no notebooks yet"; fi
 
 # report-deps first: tests/test_report.py (part of `unit`) opens the report in headless Chromium.
 test: lint report-deps unit nbval
 
-report: venv report-deps
+report: venv-report report-deps
 	$(BIN)/python -m helpers.report --profile $(PROFILE) $(NOTEBOOKS)
 
 # Debian packages the report needs: chromium (prints the PDF, runs the browser tests) and
@@ -76,7 +95,7 @@ report-deps:
 
 # The report as a reader sees it: renders the committed notebooks (smoke outputs) into
 # runs/smoke/report/ and checks the HTML in headless Chromium and the PDF with pdftotext.
-report-check: venv report-deps
+report-check: venv-dev report-deps
 	$(BIN)/pytest tests/test_report.py
 
 # The VAE-GAN ablation that notebook 04 prints (latent 16, about 6 minutes on 2 cores): each

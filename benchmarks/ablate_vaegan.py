@@ -40,20 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from helpers import metrics, vae, vaegan  # noqa: E402
+from helpers.ablation import ablation_name  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
-from helpers.results import ablation_name  # noqa: E402
-from helpers.runs import write_results  # noqa: E402
-from helpers.training import seed_everything  # noqa: E402
+from helpers.runs import atomic_write_json, write_kept_record  # noqa: E402
 
 # name: (what changes, config overrides), the overrides read from the recipe's config
 VARIANTS = (
     "recipe", "own-networks", "no-warmup", "short-warmup", "no-pixel", "d-batchnorm", "gamma-1",
 )  # fmt: skip
-SHORT_WARMUP = 4  # the earlier cpu recipe's warm-up before stop 20
-# The cpu recipe before the VAE-GAN started from notebook 03's VAE (issue 13, stops 19-21): its
-# own convolutional encoder and DCGAN-like decoder, trained first as a plain VAE for 10 epochs
+SHORT_WARMUP = 4  # warm-up epochs of the "short-warmup" variant of a recipe with a warm-up
+# The VAE-GAN with networks of its own, set against a recipe that starts from notebook 03's VAE:
+# a convolutional encoder and a DCGAN-like decoder, trained first as a plain VAE for 10 epochs
 # (decoding posterior codes only), then the recipe's GAN epochs
 OWN_NETWORKS = dict(
     start_from_vae=False,
@@ -126,9 +125,10 @@ def score_images(samples, reconstructions, labels, classifier, reference_feature
 
 
 def score_variant(config, data, classifier, reference_features, reference_radii) -> dict:
-    seed_everything(config.seed)
-    x, x_test = vaegan.prepare_images(config, data)
-    model = vaegan.VAEGAN(config, images=x)
+    start = vae.load(vaegan.start_vae_config(config)) if config.start_from_vae else None
+    model = vaegan.build(config, start_vae=start)  # seeded
+    model.use_data(data)
+    _, x_test = vaegan.prepare_images(config, data)
     began = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         model.train_epoch(epoch)
@@ -237,9 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     record = {"profile": args.profile, "latent_dim": args.latent, "samples": SAMPLES,
               "real_sharpness": real_sharpness, "variants": rows}  # fmt: skip
     if args.json:
-        args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
+        atomic_write_json(args.json, record)
     if args.publish:
-        path = write_results(args.profile, ablation_name(args.latent), record, recipe)
+        # the record's config says the precision the variants computed in, not "auto"
+        path = write_kept_record(
+            args.profile, ablation_name(args.latent), record, recipe.resolved()
+        )
         print(f"published {path}", flush=True)
     return 0
 

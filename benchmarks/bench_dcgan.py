@@ -3,10 +3,11 @@
 Both train the same architecture (the paper's widths unless --profile says otherwise), float32,
 batch 100, on the same in-memory images. Rounds alternate between the contenders so that the
 host's fast/slow phases hit both alike; each contender's fastest round is reported, for the
-speeds and for the matmul peaks alike (on an AMX Xeon the tutorial loop ran alternate rounds at
-half speed, which a median turns into a flattering ratio; `--verbose` prints every round).
-Also timed in the same rounds: our step under the `cpu` profile (a quarter of the generator
-widths), our step in mixed bfloat16 (emulated on AVX2-only CPUs), and a float32 / bfloat16
+speeds and for the matmul peaks alike (the tutorial loop can run alternate rounds at half
+speed, which a median would turn into a flattering ratio; `--verbose` prints every round).
+Also timed in the same rounds: our step under the `cpu` profile (half the paper's widths, in
+its precision resolved for this machine), our step in mixed bfloat16 (emulated on AVX2-only
+CPUs), and a float32 / bfloat16
 matmul, the machine's practical peak against which the achieved GFLOP/s are compared.
 
     .venv/bin/python benchmarks/bench_dcgan.py                 # ~1-2 minutes
@@ -135,7 +136,7 @@ def tutorial_trainer(config, images: np.ndarray):
 
 def our_trainer(config, images: np.ndarray):
     """Our step (helpers.dcgan): distributed tf.function, steps looped inside the graph."""
-    model = dcgan.DCGAN(config)
+    model = dcgan.build(config)
     steps = len(images) // config.batch_size
 
     def run(epoch: int) -> None:
@@ -183,7 +184,8 @@ def main(argv=None) -> None:
     tf.config.experimental.enable_op_determinism()  # as in training (seed_everything)
     keras.utils.set_random_seed(0)
     base = make_config("dcgan", args.profile, batch_size=args.batch_size, precision="float32")
-    cpu = make_config("dcgan", "cpu", batch_size=args.batch_size)
+    # the cpu profile in the precision it trains in on this machine ("auto" resolved)
+    cpu = make_config("dcgan", "cpu", batch_size=args.batch_size).resolved()
     try:
         pixels = load_dataset("mnist").x_train
     except DataError:  # speed does not depend on the pixels

@@ -1,12 +1,11 @@
-"""Speed of the VAE-GAN's training step in float32 and in mixed bfloat16, side by side (issue 12).
+"""Speed of the VAE-GAN's training step in float32 and in mixed bfloat16, side by side.
 
 The `cpu` recipe: notebook 03's trained VAE (its dense encoder and decoder) fine-tuned with
 Larsen et al.'s losses against the profile's discriminator. In the bfloat16 contender the VAE's
-networks are built under the mixed policy with the same trained weights
-(`vaegan.load_start_vae`), so that every network computes in bfloat16, not only the
-discriminator; `precision="auto"` picks it where bfloat16 is native. Rounds alternate;
-each contender's fastest round is reported, and their ratio. The VAE must have been exported
-by notebook 03 under the profile (`make report`). Nothing is written.
+networks are built under the mixed policy with the same trained weights, so that every network
+computes in bfloat16, not only the discriminator; `precision="auto"` picks it where bfloat16 is
+native. Rounds alternate; each contender's fastest round is reported, and their ratio. The VAE
+must have been exported by notebook 03 under the profile (`make report`). Nothing is written.
 
     .venv/bin/python benchmarks/bench_vaegan.py                # latent 16, ~1-2 minutes
     .venv/bin/python benchmarks/bench_vaegan.py --latent 2 --rounds 5
@@ -23,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import vaegan  # noqa: E402
+from helpers import vae, vaegan  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import DataError, load_dataset  # noqa: E402
 from helpers.training import seed_everything  # noqa: E402
@@ -33,7 +32,9 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 
 def trainer(config, images):
     """A VAE-GAN of `config` (started from the VAE in its precision); returns run(epoch)."""
-    model = vaegan.VAEGAN(config, images=images)
+    start = vae.load(vaegan.start_vae_config(config)) if config.start_from_vae else None
+    model = vaegan.build(config, start_vae=start)
+    model.images = images
     model.train_epoch(1)  # traces the step
 
     def run(epoch: int) -> None:

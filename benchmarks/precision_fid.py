@@ -1,4 +1,4 @@
-"""FID per epoch of the DCGAN trained in float32 and in mixed bfloat16, side by side (issue 12).
+"""FID per epoch of the DCGAN trained in float32 and in mixed bfloat16, side by side.
 
 Both runs train the DCGAN of one profile (default `cpu`) with the same seed, images, noise and
 epochs; only `precision` differs. After every epoch the 1,000 fixed-noise samples of
@@ -22,7 +22,6 @@ On a CPU without native bfloat16 (AVX2 only) the bfloat16 run is emulated and ma
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -35,16 +34,15 @@ from helpers import dcgan, metrics  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
-from helpers.training import seed_everything  # noqa: E402
+from helpers.runs import atomic_write_json  # noqa: E402
 
 PRECISIONS = ("float32", "mixed_bfloat16")
 
 
 def fid_curve(config, data, classifier, reference_features) -> dict:
     """Train `config` from scratch, in memory; FID of the epoch samples after every epoch."""
-    seed_everything(config.seed)
-    images, _ = dcgan.prepare_images(config, data)
-    model = dcgan.DCGAN(config, images=images)
+    model = dcgan.build(config)  # seeded
+    model.use_data(data)
     fids, seconds, features = [], [], None
     for epoch in range(1, config.epochs + 1):
         began = time.perf_counter()
@@ -94,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print_spread(runs, args.epochs)
     if args.json:
         document = {"profile": args.profile, "runs": {str(s): c for s, c in runs.items()}}
-        args.json.write_text(json.dumps(document, indent=2))
+        atomic_write_json(args.json, document)
     return 0
 
 

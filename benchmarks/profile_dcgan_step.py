@@ -46,8 +46,8 @@ import tensorflow as tf  # noqa: E402
 from helpers import dcgan  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import DataError, load_dataset, to_gan_range  # noqa: E402
-from helpers.results import STEP_PROFILE_NAME  # noqa: E402
-from helpers.runs import write_results  # noqa: E402
+from helpers.runs import write_kept_record  # noqa: E402
+from helpers.step_profile import STEP_PROFILE_NAME  # noqa: E402
 
 PARTS = (
     "data pipeline (in step)",
@@ -166,7 +166,7 @@ def breakdown(events, steps: int) -> tuple[dict[str, float], dict[str, float]]:
 
 def profiled_step(config, images: np.ndarray, steps: int):
     """Trace `steps` steps of our training step; returns (events, wall ms per step)."""
-    model = dcgan.DCGAN(config)
+    model = dcgan.build(config)
     model.run_steps(dcgan.training_batches(config, images, 0), steps)  # trace, warm up
     logdir = tempfile.mkdtemp(prefix="profile-dcgan-")
     tf.profiler.experimental.start(logdir)
@@ -317,7 +317,7 @@ def main(argv=None) -> None:
                 for precision, result in results.items()
             },
         }
-        path = write_results(args.publish, STEP_PROFILE_NAME, record)
+        path = write_kept_record(args.publish, STEP_PROFILE_NAME, record)
         print(f"published {path}", flush=True)
 
 

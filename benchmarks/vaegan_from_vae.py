@@ -1,15 +1,12 @@
-"""Experiment (issue 13): the VAE-GAN started from notebook 03's trained VAE, then GAN epochs.
+"""The VAE-GAN started from notebook 03's trained VAE, scored before and after each GAN epoch.
 
-The experiment behind the `cpu` and `paper` recipe (`start_from_vae=True`, adopted in stop 22).
-The earlier recipe trained its own convolutional encoder and decoder: a warm-up as a plain VAE
-on 24,000 images, then the GAN's losses. At latent 2 that warm-up VAE kept only ~58 % of test
-labels through Dec(E[z|x]); the dense VAE of notebook 03 keeps 75 %, after 7.5 times as many
-training images. This script builds the VAE-GAN from the VAE itself (`start_from_vae=True`,
-`vaegan.networks_from_vae`): its dense encoder and decoder with their trained weights (the
+This is how the `cpu` and `paper` recipes build the VAE-GAN (`start_from_vae=True`,
+`vaegan.networks_from_vae`): the VAE's dense encoder and decoder with their trained weights (the
 encoder reads images rescaled from [-1, 1] to [0, 1]; the decoder's Bernoulli logits l become
-tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's mean image in the tanh range), then trains the
-profile's VAE-GAN losses with no warm-up.
-The difference between the two models is then the GAN's losses alone, at the VAE's budget.
+tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's mean image in the tanh range), then the profile's
+VAE-GAN losses with no warm-up. The difference between the two models is then the GAN's losses
+alone, at the VAE's budget. (`ablate_vaegan.py --variants recipe own-networks` sets this
+against a VAE-GAN with networks of its own, trained as a plain VAE first.)
 
 It scores, like `ablate_vaegan.py` (2,000 prior samples, 1,000 reconstructed test digits):
 before any GAN step (the VAE itself, through the wrappers) and after each GAN epoch. Nothing
@@ -34,11 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from ablate_vaegan import RECONSTRUCTED, SAMPLES, score_images  # noqa: E402
 
-from helpers import metrics, vaegan  # noqa: E402
+from helpers import metrics, vae, vaegan  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
-from helpers.training import seed_everything  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     radii = metrics.knn_radii(reference_features, metrics.DENSITY_K)
     real_sharpness = metrics.sharpness(reference)
 
-    seed_everything(config.seed)
-    x, x_test = vaegan.prepare_images(config, data)
-    model = vaegan.VAEGAN(config, images=x)
+    model = vaegan.build(config, start_vae=vae.load(vaegan.start_vae_config(config)))
+    model.use_data(data)
+    x, x_test = model.images, vaegan.prepare_images(config, data)[1]
     z = np.random.default_rng(config.seed + 1).standard_normal((SAMPLES, args.latent))
     z = z.astype(np.float32)
     print(f"VAE-GAN from the VAE: profile {args.profile}, latent {args.latent}, "

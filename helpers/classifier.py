@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.data import IMAGE_SHAPE, NUM_CLASSES
-from helpers.results import check_images
+from helpers.samples import check_images
 
 
 def build_classifier(config):

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.runs import atomic_write_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
 # A GitHub repository URL inside a Colab cell's clone command or a Colab badge link.
 _CLONE_URL = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+?(?=[\"'\s])")
@@ -47,7 +49,8 @@ def _rewrite(text: str, url: str) -> str:
 
 def sync_colab_links(root: Path = ROOT, write: bool = False) -> list[Path]:
     """The files (notebooks' Colab cells, README) whose copy of the URL differs from
-    pyproject.toml's; with `write`, rewrite them in place."""
+    pyproject.toml's; with `write`, rewrite them (each atomically: a file is either the old or
+    the new one, never half written)."""
     url = repository_url(root)
     stale = []
     for path in sorted((root / "notebooks").glob("*.ipynb")):
@@ -61,7 +64,7 @@ def sync_colab_links(root: Path = ROOT, write: bool = False) -> list[Path]:
         if changed:
             stale.append(path)
             if write:
-                nbformat.write(notebook, path)
+                atomic_write_bytes(path, _notebook_bytes(notebook))
     readme = root / "README.md"
     if readme.is_file():
         text = readme.read_text(encoding="utf-8")
@@ -69,8 +72,14 @@ def sync_colab_links(root: Path = ROOT, write: bool = False) -> list[Path]:
         if new != text:
             stale.append(readme)
             if write:
-                readme.write_text(new, encoding="utf-8")
+                atomic_write_bytes(readme, new.encode("utf-8"))
     return stale
+
+
+def _notebook_bytes(notebook) -> bytes:
+    """The file `nbformat.write` would write: the JSON text and a final newline."""
+    text = nbformat.writes(notebook)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

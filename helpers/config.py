@@ -4,8 +4,13 @@ A notebook asks for its model's configuration under a profile and may override a
 
     config = make_config("dcgan", profile, dataset=dataset, epochs=epochs)  # None keeps the default
 
-`paper` holds the paper's exact hyper-parameters (see ../shared/PAPER.md); `cpu` is tuned so the
-whole report runs on a 2-core CPU in well under an hour; `smoke` runs in seconds for tests/nbval.
+`paper` holds the paper's exact hyper-parameters (Adam 0.001, batch 100, 200 GAN / 50 VAE
+epochs); `cpu` is sized for a 2-core CPU (smaller networks or fewer images where the paper's
+would take hours); `smoke` runs in seconds for tests/nbval.
+
+A config is plain data and the same on every machine. Its one hardware-dependent choice,
+`precision="auto"`, stays "auto" here; `TrainConfig.resolved()` turns it into the dtype policy
+of the machine that builds the model, and the model's results record that policy.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar, Self
 
 PROFILES = ("smoke", "cpu", "paper")
 # The profile a notebook runs under when its parameters cell says `profile = None` (opened in
@@ -23,8 +29,12 @@ PROFILES = ("smoke", "cpu", "paper")
 # else the paper's settings on a GPU and the cpu profile on a CPU.
 PROFILE_ENV = "VAE_VS_GAN_PROFILE"
 DATASETS = ("mnist", "fashion_mnist")
-# "auto" resolves on creation to what is native here (helpers.precision.auto_precision)
+# "auto": the policy native on the machine that builds the model (TrainConfig.resolved)
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
+# Hex digits of a config's SHA-256 kept as its fingerprint: short checkpoint directory names,
+# and a collision between a project's few configs is still out of reach
+FINGERPRINT_LENGTH = 10
+IMAGE_SIDE = 28  # MNIST and Fashion-MNIST images are 28x28 (helpers.data.IMAGE_SIZE)
 
 
 class ConfigError(ValueError):
@@ -50,10 +60,6 @@ class TrainConfig:
         _check_choice("profile", self.profile, PROFILES)
         _check_choice("dataset", self.dataset, DATASETS)
         _check_choice("precision", self.precision, PRECISIONS)
-        if self.precision == "auto":  # the config records what is computed, never "auto"
-            from helpers.precision import auto_precision
-
-            object.__setattr__(self, "precision", auto_precision())
         _check_positive_int("epochs", self.epochs)
         _check_positive_int("batch_size", self.batch_size)
         _check_positive_int("export_samples", self.export_samples)
@@ -77,6 +83,20 @@ class TrainConfig:
                 " choose epochs inside the run"
             )
 
+    def resolved(self) -> Self:
+        """This config with `precision="auto"` replaced by the dtype policy native on this
+        machine (`helpers.precision.resolve_precision`); `self` when precision is explicit.
+
+        The choice depends on the hardware (CPU flags, GPUs, $ONEDNN_MAX_CPU_ISA), so it is made
+        when a model is built, not when the config is: the model builds from `resolved()` and
+        its results record the policy it computed in.
+        """
+        if self.precision != "auto":
+            return self
+        from helpers.precision import resolve_precision
+
+        return dataclasses.replace(self, precision=resolve_precision(self.precision))
+
     def to_dict(self) -> dict:
         """JSON-ready dict (tuples become lists) of every field."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -85,13 +105,23 @@ class TrainConfig:
         """Short hash of every field that changes what training computes (not export sizes).
 
         Checkpoints live in a directory named after it, so a run with another config never
-        silently resumes from them.
+        silently resumes from them. `precision="auto"` hashes as "auto": the fingerprint of
+        `resolved()` tells a float32 run from a bfloat16 one.
         """
+        text = json.dumps(self.training_fields(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_LENGTH]
+
+    # Fields that change neither the trained weights nor the run that resumes them: more
+    # epochs, other exports or another scoring resume the same checkpoints
+    UNTRAINED_FIELDS: ClassVar[tuple[str, ...]] = ("snapshot_epochs", "export_samples", "epochs")
+
+    def training_fields(self) -> dict:
+        """`to_dict()` without UNTRAINED_FIELDS: what names (fingerprint) and guards
+        (helpers.runs.Checkpointer) a run's checkpoints."""
         fields = self.to_dict()
-        for name in ("snapshot_epochs", "export_samples", "epochs"):
-            fields.pop(name, None)  # more epochs, or other exports, may resume the same run
-        text = json.dumps(fields, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:10]
+        for name in self.UNTRAINED_FIELDS:
+            fields.pop(name, None)
+        return fields
 
 
 @dataclass(frozen=True)
@@ -146,12 +176,19 @@ class VAEConfig(TrainConfig):
     """VAE with a Gaussian encoder and Bernoulli decoder, as the paper trains it."""
 
     latent_dim: int = 2  # paper: 2
-    architecture: str = "dense"  # dense | conv (dense: faster here, see 03_vae)
+    # dense | conv; dense trains faster on a CPU (`python benchmarks/bench_vae.py --architectures`)
+    architecture: str = "dense"
     hidden_units: tuple[int, ...] = (512, 256)  # dense encoder; the decoder mirrors it
     conv_filters: tuple[int, ...] = (32, 64)  # conv encoder (3x3, stride 2); decoder mirrors it
     binarization: str = "threshold"  # threshold (x > 127) | stochastic (sampled once from seed)
     iwae_k: int = 1000  # importance samples for the log p(x) bound (evaluation only)
     iwae_test_size: int | None = None  # test images scored by the IWAE bound (None = all)
+    # the IWAE fields change the scoring, not the training
+    UNTRAINED_FIELDS: ClassVar[tuple[str, ...]] = (
+        *TrainConfig.UNTRAINED_FIELDS,
+        "iwae_k",
+        "iwae_test_size",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -160,7 +197,7 @@ class VAEConfig(TrainConfig):
         _check_choice("binarization", self.binarization, ("threshold", "stochastic"))
         _check_widths("hidden_units", self.hidden_units)
         _check_widths("conv_filters", self.conv_filters)
-        if self.architecture == "conv" and 28 % 2 ** len(self.conv_filters):
+        if self.architecture == "conv" and IMAGE_SIDE % 2 ** len(self.conv_filters):
             raise ConfigError(
                 f"conv_filters {self.conv_filters!r}: each entry halves the 28x28 side, so at "
                 "most 2 entries fit (28 -> 14 -> 7)"
@@ -203,7 +240,7 @@ class VAEGANConfig(AdversarialConfig):
     # True: the encoder and decoder are notebook 03's trained VAE of the same profile, data set
     # and latent size (its dense networks and weights, helpers.vaegan.networks_from_vae), and
     # every epoch trains the VAE-GAN's losses on it: the VAE-GAN is then that VAE fine-tuned
-    # by the GAN (issue 13). The fields of UNUSED_FROM_VAE are then unused
+    # by the GAN. The fields of UNUSED_FROM_VAE are then unused
     start_from_vae: bool = False
     # balance "margin" (Larsen et al.'s released code): with D's batch cross-entropies on real
     # and on fake images, D's update is skipped while either is below equilibrium - margin
@@ -301,7 +338,7 @@ class VAEGANConfig(AdversarialConfig):
             return own
         start = self.start_vae_config()
         text = f"{own} {start.fingerprint()} {start.epochs}"  # a VAE's fingerprint omits epochs
-        return hashlib.sha256(text.encode()).hexdigest()[:10]
+        return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_LENGTH]
 
     def start_vae_config(self) -> VAEConfig:
         """The VAE that `start_from_vae` starts from: notebook 03's of the same profile, data
@@ -343,7 +380,7 @@ class ClassifierConfig(TrainConfig):
         for name in ("snapshot_epochs", "export_samples"):
             fields.pop(name, None)
         text = json.dumps(fields, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:10]
+        return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 MODELS: dict[str, type[TrainConfig]] = {
@@ -358,15 +395,12 @@ MODELS: dict[str, type[TrainConfig]] = {
 PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "dcgan": {
         "paper": dict(epochs=200, snapshot_epochs=(1, 55, 100, 200), precision="auto"),
-        # cpu: precision auto (bfloat16 where native; float32 where it would be emulated, ~15x
-        # slower on AVX2; CPU_FLOAT32_FIELDS there); G half the paper's widths, D half; samples
-        # from a moving average of G (decay 0.999, about the last 3 epochs). With helpers.fused
-        # our bfloat16 step at the paper's widths is ~2.7x the float32 tutorial loop on an AMX
-        # Xeon (benchmarks/bench_dcgan.py). Measured
-        # (FID of 5,000 samples; the stopping rule on the 1,000-sample FID per epoch): 36
-        # epochs of 30,000 images gave 7.7 on an AVX512-BF16 EPYC, within the noise of the best
-        # from epoch 24; 6.6 on an AMX Xeon, but within the noise only from epoch 32 of 36 -
-        # still improving - so 48 epochs, which the faster step pays for
+        # cpu: G and D at half the paper's widths, 30,000 images per epoch, samples from a moving
+        # average of G (decay 0.999, about the last 3 epochs). precision auto: the policy native
+        # on the machine that trains it (helpers.precision: mixed bfloat16 on a CPU with
+        # AVX512-BF16 or AMX, float32 on an AVX2-only one). 48 epochs: after 36 the 1,000-sample
+        # FID per epoch can still be improving beyond its noise (helpers.metrics.stopping_epoch;
+        # `python benchmarks/precision_fid.py --epochs 48` prints the curve and where it stops)
         "cpu": dict(
             epochs=48,
             train_size=30000,
@@ -390,7 +424,8 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     "vae": {
         "paper": dict(epochs=50, snapshot_epochs=(1, 2, 5, 10, 20, 50)),
         # cpu: the paper's model and settings, 30 epochs (the loss has levelled off by then),
-        # IWAE on 2,000 test images, so the notebook fits in 8 minutes on 2 cores
+        # IWAE on 2,000 test images, so that notebook 03 takes minutes on 2 cores (`make
+        # report` records each notebook's time in runs/<profile>/results/report_timings.json)
         "cpu": dict(epochs=30, snapshot_epochs=(1, 2, 5, 10, 20, 30), iwae_test_size=2000),
         "smoke": dict(
             epochs=2,
@@ -404,20 +439,16 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
         ),
     },
     "vaegan": {
-        # The recipe that works (issue 13), in both real profiles: the VAE of notebook 03 of
-        # the same latent size (its dense encoder and decoder, trained) fine-tuned by Larsen et
-        # al.'s three losses with gamma 0.1 (the decoder's reconstruction term and its GAN terms
-        # then pull with gradients of the same order), a pixel term beside the feature term, a
-        # discriminator without batch norm, one Adam rate 3e-4 for all. The VAE-GAN then
-        # differs from the VAE it is compared with only by the GAN's losses: the same encoder,
-        # decoder, training images and budget, plus the GAN epochs.
-        # Measured (stop 21, benchmarks/vaegan_from_vae.py, 5,000 prior samples; FID / classes
-        # / coverage after 1, 2, 3 GAN epochs of 24,000 images): latent 16 21.0, 18.0, 17.0 /
-        # 10 / 0.61, 0.61, 0.60 (its VAE 30.4 / 10 / 0.57); latent 2 24.8, 23.6, 22.1 / 10,
-        # 10, 9 / 0.36, 0.36, 0.35 (its VAE 77.5 / 10 / 0.24). Two GAN epochs: a third lost a
-        # class at latent 2. The earlier recipe (own conv networks, a 10-epoch warm-up as a
-        # plain VAE, 3 GAN epochs) reached 47.5 / 9 / 0.24 at latent 2: its warm-up saw 240,000
-        # images against the VAE's 1.8 million (the ablation's "own-networks" row)
+        # The recipe of both real profiles: the VAE of notebook 03 of the same latent size (its
+        # dense encoder and decoder, trained) fine-tuned by Larsen et al.'s three losses with
+        # gamma 0.1 (the decoder's reconstruction term and its GAN terms then pull with
+        # gradients of the same order), a pixel term beside the feature term, a discriminator
+        # without batch norm, one Adam rate 3e-4 for all. The VAE-GAN then differs from the VAE
+        # it is compared with only by the GAN's losses: the same encoder, decoder, training
+        # images and budget, plus the GAN epochs. Two GAN epochs of 24,000 images: at latent 2
+        # a third can lose a class (`python benchmarks/vaegan_from_vae.py --latent 2 --epochs 3`
+        # prints FID, classes and coverage after each GAN epoch); `make ablation` sets the
+        # recipe against one change at a time, e.g. its own networks behind a VAE warm-up
         "paper": dict(
             epochs=2,
             train_size=24000,
@@ -430,11 +461,9 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
             discriminator_batchnorm=False,
             learning_rate=3e-4,
         ),
-        # cpu: 2 GAN epochs of 24,000 images from the trained VAE. precision auto in both
-        # profiles (stop 23): the step in mixed bfloat16 is 1.55x float32 on an AMX Xeon
-        # (benchmarks/bench_vaegan.py), and side by side on the cpu profile it scored alike
-        # (FID 24.3 vs 24.4 at latent 2, 19.2 vs 19.2 at 16; coverage 0.358 vs 0.354, 0.591 vs
-        # 0.589; labels kept 80.2 vs 79.7 %, 97.3 vs 97.3 % of 10,000 test digits)
+        # cpu: the paper profile's recipe with D at half the paper's widths. precision auto:
+        # mixed bfloat16 where native, whose step is faster than float32's there (`python
+        # benchmarks/bench_vaegan.py` times both side by side)
         "cpu": dict(
             epochs=2,
             train_size=24000,
@@ -465,7 +494,8 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
         ),
     },
     "classifier": {
-        # Adam with cosine decay from 2e-3: 4 epochs reach >= 99 % on MNIST in ~2 min on CPU
+        # Adam with cosine decay from 2e-3: a few epochs reach 99 % test accuracy on MNIST (the
+        # classifier's record keeps its test_accuracy)
         "paper": dict(epochs=6, batch_size=128, learning_rate=2e-3),
         "cpu": dict(epochs=4, batch_size=128, learning_rate=2e-3),
         "smoke": dict(
@@ -481,35 +511,10 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
 }
 
 
-# The `cpu` profile on a machine without a GPU whose CPU lacks native bfloat16 (AVX2 only, or
-# oneDNN capped below AVX512_CORE_BF16: helpers.precision.cpu_bfloat16_is_native): fewer
-# epochs, so that `make report` stays within 40 minutes there (issue 12); the models and the
-# rest of the profile are unchanged. Measured side by side on an AMX Xeon with
-# ONEDNN_MAX_CPU_ISA=AVX2: a float32 DCGAN epoch of 30,000 images 23 s (bfloat16 uncapped:
-# ~9 s), a VAE epoch 6.8 s (uncapped 3.5); the AVX2-only EPYC of stop 21 ran that DCGAN
-# epoch about 3x slower still (69 s before the fused ops). `make report` so capped took 11 min
-# (README, Time); its DCGAN reached FID 16.6 on 5,000 samples, against 6.3 after the 48
-# bfloat16 epochs
-CPU_FLOAT32_FIELDS: dict[str, dict] = {
-    "dcgan": dict(epochs=12, snapshot_epochs=(1, 3, 6, 12)),
-    "vae": dict(epochs=10, snapshot_epochs=(1, 2, 5, 10)),
-}
-
-
-def float32_cpu_machine() -> bool:
-    """True without a GPU on a CPU that lacks native bfloat16: where CPU_FLOAT32_FIELDS apply."""
-    from helpers.precision import cpu_bfloat16_is_native
-
-    return not cpu_bfloat16_is_native() and not _gpu_available()
-
-
 def profile_fields(model: str, profile: str) -> dict:
-    """The fields `profile` sets for `model` on this machine: PROFILE_FIELDS, and for `cpu` on
-    a float32 machine (`float32_cpu_machine`) CPU_FLOAT32_FIELDS over them."""
-    values = dict(PROFILE_FIELDS[model][profile])
-    if profile == "cpu" and model in CPU_FLOAT32_FIELDS and float32_cpu_machine():
-        values.update(CPU_FLOAT32_FIELDS[model])
-    return values
+    """The fields `profile` sets for `model` (a copy of PROFILE_FIELDS[model][profile]): the
+    same on every machine."""
+    return dict(PROFILE_FIELDS[model][profile])
 
 
 def make_config(model: str, profile: str, **overrides) -> TrainConfig:
@@ -599,9 +604,7 @@ __all__ = [
     "TrainConfig",
     "VAEConfig",
     "VAEGANConfig",
-    "CPU_FLOAT32_FIELDS",
     "config_from_dict",
-    "float32_cpu_machine",
     "make_config",
     "profile_fields",
     "resolve_profile",

@@ -26,8 +26,14 @@ import numpy as np
 
 DATA_ENV = "VAE_VS_GAN_DATA"
 DATASETS = ("mnist", "fashion_mnist")
-IMAGE_SHAPE = (28, 28)
+IMAGE_SIZE = 28
+IMAGE_SHAPE = (IMAGE_SIZE, IMAGE_SIZE)  # one image as stored: uint8 [28, 28]
+IMAGE_TENSOR_SHAPE = (*IMAGE_SHAPE, 1)  # one image as the networks take it: [28, 28, 1]
+PIXELS = IMAGE_SIZE * IMAGE_SIZE
 NUM_CLASSES = 10
+# The training noise of step s of epoch e is drawn from stream e * NOISE_STREAMS_PER_EPOCH + s
+# (batches_with_noise): an epoch has fewer steps than this, so no two steps share a stream
+NOISE_STREAMS_PER_EPOCH = 100_000
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -231,7 +237,7 @@ def _download_with_keras(name: str) -> dict:
         raise DataError(
             f"no data path given and {DATA_ENV} is not set, and Keras could not download "
             f"{name} ({type(error).__name__}: {error}). Set {DATA_ENV} to the directory holding "
-            f"the data (e.g. export {DATA_ENV}=../shared/data) or pass path=... ."
+            f"the data (e.g. export {DATA_ENV}=/path/to/data) or pass path=... ."
         ) from None
     return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
@@ -304,16 +310,22 @@ def make_batches(images, batch_size: int, seed: int, epoch: int = 0, labels=None
 
 def batches_with_noise(images, batch_size: int, seed: int, epoch: int, noise_shape):
     """(images, noise) batches of `epoch`: the order of `make_batches(images, batch_size, seed,
-    epoch)`, and for step s the noise `stateless_normal(noise_shape, seed=[seed, epoch * 100000
-    + s])`. Any epoch can be recomputed exactly after a restart."""
+    epoch)`, and for step s the noise `stateless_normal(noise_shape, seed=[seed, epoch *
+    NOISE_STREAMS_PER_EPOCH + s])`. Any epoch can be recomputed exactly after a restart."""
     import tensorflow as tf
 
     steps = len(images) // batch_size
+    if steps >= NOISE_STREAMS_PER_EPOCH:
+        raise ValueError(
+            f"{steps} steps per epoch: at most {NOISE_STREAMS_PER_EPOCH - 1} keep every step's "
+            "noise stream apart; use a larger batch_size"
+        )
     shape = list(noise_shape)
 
     def noise(step):
         return tf.random.stateless_normal(
-            shape, seed=tf.stack([tf.constant(seed, tf.int64), epoch * 100000 + step])
+            shape,
+            seed=tf.stack([tf.constant(seed, tf.int64), epoch * NOISE_STREAMS_PER_EPOCH + step]),
         )
 
     noises = tf.data.Dataset.range(steps).map(noise)

@@ -5,40 +5,47 @@ The generator projects z ~ N(0, I) to a 7x7 tensor and upsamples with transposed
 logit. Training is a custom `tf.function` step with `GradientTape` under a `tf.distribute`
 strategy, resumable from a checkpoint after every epoch:
 
-    run = train(config, dataset)       # resumes if a checkpoint exists (helpers.training loop)
-    paths = export_results(run)        # dcgan.json, samples, epoch samples, weights
-    model = load(config)               # the exported generator: sample(model, n, seed)
+    model = build(config)              # G, D, their optimizers (helpers.training's interface)
+    run = train(model, dataset)        # helpers.training.train: resumes if a checkpoint exists
+    record = model.export(run)         # dcgan.json (a ResultsRecord), samples, weights
+    model = load(config)               # the exported generator: model.sample(n, seed)
 
 All randomness of training is a function of (seed, epoch, step): batches and noise come from
-`batches_with_noise(..., seed, epoch, ...)` (noise `tf.random.stateless_normal(seed=[seed,
-epoch * 100000 + step])`), initial weights from seeded initialisers. A run resumed at epoch e
-therefore computes exactly what an uninterrupted run computes.
+`batches_with_noise(..., seed, epoch, ...)` (helpers.data), initial weights from seeded
+initialisers. A run resumed at epoch e therefore computes exactly what an uninterrupted run
+computes.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from helpers.config import DCGANConfig
-from helpers.data import Dataset, batches_with_noise, to_gan_range, to_uint8_images
+from helpers.data import (
+    IMAGE_TENSOR_SHAPE,
+    Dataset,
+    batches_with_noise,
+    to_gan_range,
+    to_uint8_images,
+)
 from helpers.fused import Adam, BatchNormalization, Conv2DTranspose
-from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
-from helpers.training import TrainingRun, layer_rows, seed_everything, train_loop
+from helpers.runs import load_weights
+from helpers.training import TrainedModel, TrainingRun, layer_rows, seed_everything
 
 MODEL = "dcgan"
-IMAGE_SIZE = 28
-BASE_SIZE = 7  # the generator projects z to 7x7; two stride-2 layers reach 28x28
 HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 STEPS_PER_CALL = 50  # steps run inside one tf.function call (Ctrl-C is seen between calls)
-# Seed streams of the fixed noise (training noise uses epoch * 100000 + step, far below these).
+# Seed streams of the fixed noise, above every stream the training noise uses
+# (helpers.data.NOISE_STREAMS_PER_EPOCH per epoch).
 EPOCH_SAMPLE_STREAM = 2**30 + 1
 EXPORT_SAMPLE_STREAM = 2**30 + 2
+BASE_SIZE = 7  # the generator projects z to 7x7; two stride-2 layers reach 28x28
+# Each layer's initialiser seed: seed * LAYER_SEEDS + the layer's index
+LAYER_SEEDS = 1000
 
 
 # --- models ----------------------------------------------------------------------------------
@@ -46,7 +53,7 @@ EXPORT_SAMPLE_STREAM = 2**30 + 2
 
 def _weights(seed: int, index: int, mean: float = 0.0):
     """N(mean, 0.02) with its own seed per layer, so building a model twice gives equal weights."""
-    return keras.initializers.RandomNormal(mean=mean, stddev=0.02, seed=seed * 1000 + index)
+    return keras.initializers.RandomNormal(mean=mean, stddev=0.02, seed=seed * LAYER_SEEDS + index)
 
 
 def build_generator(config: DCGANConfig) -> keras.Model:
@@ -56,6 +63,7 @@ def build_generator(config: DCGANConfig) -> keras.Model:
     channel; the last two double the size (7 -> 14 -> 28), earlier ones keep 7x7. Batch norm
     and ReLU after every layer but the output (Radford et al.); weights N(0, 0.02) (paper).
     """
+    config = config.resolved()
     widths, k, seed, policy = (
         config.generator_widths,
         config.kernel_size,
@@ -103,8 +111,9 @@ def build_discriminator(config: DCGANConfig, batchnorm: bool = True) -> keras.Mo
     `batchnorm=False` (the VAE-GAN's option): the same layers with biases and no batch norm,
     so D's output and features for an image do not depend on the rest of its batch.
     """
+    config = config.resolved()
     k, seed, policy = config.kernel_size, config.seed, config.precision
-    images = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name="images")
+    images = keras.Input(IMAGE_TENSOR_SHAPE, name="images")
     x = images
     for index, width in enumerate(config.discriminator_widths):
         normalised = batchnorm and index > 0
@@ -132,6 +141,7 @@ def build_discriminator(config: DCGANConfig, batchnorm: bool = True) -> keras.Mo
 def build_optimizer(config: DCGANConfig) -> keras.optimizers.Optimizer:
     """Adam(learning_rate, beta_1) as the paper (lr) and Radford et al. (beta_1 = 0.5) use it
     (the fused update, `Adam` above)."""
+    config = config.resolved()
     optimizer = Adam(config.learning_rate, beta_1=config.beta_1)
     if config.precision == "mixed_float16":  # float16 needs loss scaling; bfloat16 does not
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
@@ -180,7 +190,7 @@ def default_strategy() -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
 
 
-class DCGAN:
+class DCGAN(TrainedModel):
     """G, D, their optimizers and the distributed training step, built in `strategy.scope()`.
 
     One step (Goodfellow et al. Algorithm 1 with k = 1, both players updated from the same
@@ -188,18 +198,14 @@ class DCGAN:
     and a generated batch; G descends the non-saturating loss -log D(G(z)).
     """
 
-    name = MODEL
+    name = family = MODEL
     history_keys = HISTORY_KEYS
     guarded_keys = ("d_loss", "g_loss")  # the NaN guard of the shared loop
 
-    def __init__(
-        self,
-        config: DCGANConfig,
-        strategy: tf.distribute.Strategy | None = None,
-        images: np.ndarray | None = None,
-    ):
-        self.config = config
-        self.images = images  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
+    def __init__(self, config: DCGANConfig, strategy: tf.distribute.Strategy | None = None):
+        self.config = config = config.resolved()
+        self.data = None
+        self.images = None  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         self.strategy = strategy or default_strategy()
         replicas = self.strategy.num_replicas_in_sync
         if config.batch_size % replicas:
@@ -290,11 +296,19 @@ class DCGAN:
                 self._update_average()
         return totals
 
-    # --- what the shared loop (helpers.training.train_loop) calls ---------------------------
+    # --- the interface of helpers.training.GenerativeModel ----------------------------------
+
+    def use_data(self, data: Dataset) -> None:
+        """Train on `data.x_train[:train_size]`, scaled to [-1, 1]."""
+        self.data = data
+        self.images = gan_images(self.config, data.x_train)
 
     @property
     def images_per_epoch(self) -> int:
         return len(self.images) // self.config.batch_size * self.config.batch_size
+
+    def validate_epoch(self, epoch: int) -> dict[str, float]:
+        return {}
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
         """One epoch over `self.images`: batches and noise a function of (seed, epoch, step)."""
@@ -333,6 +347,43 @@ class DCGAN:
         ]
         return to_uint8_images(np.concatenate(parts), value_range=(-1.0, 1.0))
 
+    def sample(self, n: int, seed: int) -> np.ndarray:
+        """`n` images G(z), z ~ N(0, I) drawn from `seed`: uint8 [n, 28, 28]. With the config's
+        seed and export_samples, these are the exported samples."""
+        noise = tf.random.stateless_normal(
+            [n, self.config.latent_dim], seed=[seed, EXPORT_SAMPLE_STREAM]
+        )
+        return self.generate(noise)
+
+    def exported_arrays(self, run: TrainingRun) -> dict:
+        """dcgan_samples.npz (export_samples uint8 images), dcgan_epoch_samples.npz and
+        dcgan.weights.h5 (the sampler: G or its average)."""
+        config = self.config
+        return {
+            "samples": self.sample(config.export_samples, config.seed),
+            "weights": self.sampler,
+            "epoch_samples": run.epoch_samples,
+        }
+
+    def export_metrics(self, run: TrainingRun) -> dict:
+        return {"replicas": self.strategy.num_replicas_in_sync}
+
+
+def build(config: DCGANConfig, strategy: tf.distribute.Strategy | None = None) -> DCGAN:
+    """The DCGAN of `config`, seeded, in the precision this machine resolves `config`'s to
+    (recorded in its config), ready for `helpers.training.train`."""
+    config = config.resolved()
+    seed_everything(config.seed)
+    return DCGAN(config, strategy)
+
+
+def load(config: DCGANConfig, path: str | os.PathLike | None = None) -> DCGAN:
+    """The exported DCGAN of `config` (default: runs/<profile>/results/dcgan.weights.h5); only
+    the sampler (G, or its average) is exported, so the rest keeps its initial weights."""
+    model = build(config)
+    load_weights(model.sampler, config.profile, MODEL, path)
+    return model
+
 
 def training_batches(config: DCGANConfig, images: np.ndarray, epoch: int) -> tf.data.Dataset:
     """(images, noise [B, latent]) batches of `epoch`: order from (seed, epoch), noise from
@@ -356,7 +407,7 @@ def gan_images(config, images: np.ndarray) -> np.ndarray:
     `train_size` images as float32 [n, 28, 28, 1] in [-1, 1] (the generator's tanh range)."""
     images = np.asarray(images)
     x = to_gan_range(images) if images.dtype == np.uint8 else images.astype(np.float32)
-    if x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+    if x.shape[1:] != IMAGE_TENSOR_SHAPE:
         raise ValueError(f"images have shape {images.shape}, expected [N, 28, 28] uint8")
     if config.train_size is not None:
         if config.train_size > len(x):
@@ -372,92 +423,20 @@ def prepare_images(config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return gan_images(config, data.x_train), to_gan_range(np.asarray(data.x_test, np.uint8))
 
 
-def train(
-    config: DCGANConfig,
-    data: Dataset,
-    *,
-    resume: bool = True,
-    progress: bool = True,
-    strategy: tf.distribute.Strategy | None = None,
-    on_epoch_end: Callable[[int, dict], None] | None = None,
-) -> TrainingRun:
-    """Train (or resume, or just reload) the DCGAN of `config` on `data.x_train` with the shared
-    loop (`helpers.training.train_loop`: NaN guard, per-epoch samples, checkpoints)."""
-    seed_everything(config.seed)
-    x, _ = prepare_images(config, data)
-    model = DCGAN(config, strategy, images=x)
-    return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end, data=data)
-
-
-# --- exports ---------------------------------------------------------------------------------
-
-
-def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
-    """Write dcgan.json, dcgan_samples.npz (export_samples uint8 images), dcgan_epoch_samples.npz
-    and dcgan.weights.h5 (the sampler: G or its average) into runs/<profile>/results/; returns
-    their paths.
-    `evaluation` (optional) adds measured numbers to the JSON."""
-    config, model = run.config, run.model
-    out = results_dir(config.profile)
-    samples = sample(model, config.export_samples, config.seed)
-    paths = {
-        "samples": atomic_write_npz(out / f"{MODEL}_samples.npz", images=samples),
-        "epoch_samples": atomic_write_npz(
-            out / f"{MODEL}_epoch_samples.npz",
-            images=run.epoch_samples,
-            epochs=run.epochs.astype(np.int32),
-        ),
-        "weights": save_weights(model.sampler, out / f"{MODEL}.weights.h5"),
-    }
-    payload = {
-        "history": run.history,
-        "epoch_seconds": run.epoch_seconds,
-        "wall_time_seconds": run.wall_time_seconds,
-        "images_per_second": run.images_per_second,
-        "parameters": model.parameters(),
-        "images_per_epoch": run.images_per_epoch,
-        "resumed_from_epoch": run.resumed_from,
-        "replicas": model.strategy.num_replicas_in_sync,
-        "final": run.final,
-        **(evaluation or {}),
-    }
-    paths["json"] = write_results(config.profile, MODEL, payload, config)
-    return paths
-
-
-def load(config: DCGANConfig, path: str | os.PathLike | None = None) -> DCGAN:
-    """The exported DCGAN of `config` (default: runs/<profile>/results/dcgan.weights.h5); only
-    the sampler (G, or its average) is exported, so the rest keeps its initial weights."""
-    model = DCGAN(config)
-    model.sampler.load_weights(path or results_dir(config.profile) / f"{MODEL}.weights.h5")
-    return model
-
-
-def sample(model: DCGAN, n: int, seed: int) -> np.ndarray:
-    """`n` images G(z), z ~ N(0, I) drawn from `seed`: uint8 [n, 28, 28]. With the config's
-    seed and export_samples, these are the exported samples."""
-    noise = tf.random.stateless_normal(
-        [n, model.config.latent_dim], seed=[seed, EXPORT_SAMPLE_STREAM]
-    )
-    return model.generate(noise)
-
-
 __all__ = [
     "DCGAN",
     "average_decay",
+    "build",
     "build_discriminator",
     "build_generator",
     "build_optimizer",
     "default_strategy",
     "discriminator_loss",
-    "export_results",
     "fixed_noise",
     "gan_images",
     "generator_loss",
     "load",
     "paper_snapshot_epochs",
     "prepare_images",
-    "sample",
-    "train",
     "training_batches",
 ]

@@ -11,12 +11,110 @@ checks each against Keras: outputs, every gradient, and the state it updates.
 
 The DCGAN's step at the paper's widths uses all three (benchmarks/profile_dcgan_step.py says
 where its time goes); the VAE and the VAE-GAN train with `Adam`.
+
+The subclasses read attributes Keras does not document (`Adam._momentums`, ...; KERAS_INTERNALS
+lists every one), so pyproject.toml bounds keras to the minor version they were checked
+against. The installed Keras classes are checked when this module is imported, and each object
+when it is built: a missing attribute or a changed signature raises `KerasInternalsError`,
+naming it, rather than training on a Keras whose internals moved.
 """
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import tensorflow as tf
+
+
+class KerasInternalsError(RuntimeError):
+    """The installed Keras lacks an attribute, or a signature, that helpers.fused relies on."""
+
+
+# What the subclasses below read from their Keras parents, by parent: each name must exist on
+# the class (methods and properties) or on a built object (attributes set by __init__/build)
+KERAS_INTERNALS: dict[type, tuple[str, ...]] = {
+    keras.layers.Conv2DTranspose: (
+        "strides", "dilation_rate", "padding", "data_format", "kernel_size", "output_padding",
+        "kernel", "use_bias", "bias", "activation",
+    ),
+    keras.layers.BatchNormalization: (
+        "axis", "scale", "center", "gamma", "beta", "epsilon", "momentum", "moving_mean",
+        "moving_variance", "trainable",
+    ),
+    keras.optimizers.Adam: (
+        "amsgrad", "iterations", "beta_1", "beta_2", "epsilon", "_get_variable_index",
+        "_momentums", "_velocities",
+    ),
+}  # fmt: skip
+# Methods and properties the subclasses need on the classes themselves (checked at import)
+KERAS_CLASS_INTERNALS: dict[type, tuple[str, ...]] = {
+    keras.optimizers.Adam: ("_get_variable_index",),
+    keras.Variable: ("handle",),  # the TensorFlow resource the fused Adam kernel updates
+}
+# The methods overridden, with the parameters Keras calls them with
+KERAS_OVERRIDES: dict[tuple[type, str], tuple[str, ...]] = {
+    (keras.layers.Conv2DTranspose, "call"): ("inputs",),
+    (keras.layers.Conv2DTranspose, "build"): ("input_shape",),
+    (keras.layers.BatchNormalization, "call"): ("inputs", "training", "mask"),
+    (keras.layers.BatchNormalization, "build"): ("input_shape",),
+    (keras.optimizers.Adam, "update_step"): ("gradient", "variable", "learning_rate"),
+    (keras.optimizers.Adam, "build"): ("var_list",),
+}
+
+
+_KERAS_NAMES = {
+    keras.layers.Conv2DTranspose: "keras.layers.Conv2DTranspose",
+    keras.layers.BatchNormalization: "keras.layers.BatchNormalization",
+    keras.optimizers.Adam: "keras.optimizers.Adam",
+    keras.Variable: "keras.Variable",
+}
+
+
+def _label(cls: type) -> str:
+    return _KERAS_NAMES.get(cls, f"{cls.__module__}.{cls.__name__}")
+
+
+def keras_class_problems() -> list[str]:
+    """What the installed Keras classes lack of KERAS_CLASS_INTERNALS and KERAS_OVERRIDES."""
+    problems = [
+        f"{_label(cls)}.{name} is missing"
+        for cls, names in KERAS_CLASS_INTERNALS.items()
+        for name in names
+        if not hasattr(cls, name)
+    ]
+    for (cls, method), expected in KERAS_OVERRIDES.items():
+        if not callable(getattr(cls, method, None)):
+            problems.append(f"{_label(cls)}.{method} is missing")
+            continue
+        parameters = tuple(inspect.signature(getattr(cls, method)).parameters)[1:]  # no self
+        if parameters != expected:
+            problems.append(
+                f"{_label(cls)}.{method} takes {parameters}, not {expected} as overridden here"
+            )
+    return problems
+
+
+def keras_object_problems(obj) -> list[str]:
+    """What a built Keras object lacks of KERAS_INTERNALS for the Keras class it is one of."""
+    return [
+        f"{_label(cls)}.{name} is missing (on a built {type(obj).__name__})"
+        for cls, names in KERAS_INTERNALS.items()
+        if isinstance(obj, cls)
+        for name in names
+        if not hasattr(obj, name)
+    ]
+
+
+def require_keras_internals(problems: list[str]) -> None:
+    """Raise KerasInternalsError listing `problems` (none: return)."""
+    if problems:
+        raise KerasInternalsError(
+            f"helpers/fused.py relies on Keras internals that Keras {keras.__version__} lacks: "
+            + "; ".join(problems)
+            + ". Install the keras version pyproject.toml allows, or revisit fused.py (and "
+            "KERAS_INTERNALS there) before raising pyproject.toml's bound on keras."
+        )
 
 
 class Conv2DTranspose(keras.layers.Conv2DTranspose):
@@ -27,15 +125,20 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
     pixel through the kernel; gathering through the mirrored kernel gives every output the same
     products, and the same sums. The weights and their shape stay Keras' (checkpoints load
     either way); only the ops differ: TensorFlow's filter gradient of a transposed convolution
-    cost 4x its forward pass on a CPU, the convolution's about 2x
-    (benchmarks/profile_dcgan_step.py). Other strides, paddings and layouts take Keras' path.
+    costs about 4x its forward pass on a CPU, the convolution's about 2x (op times by part of
+    the step: `python benchmarks/profile_dcgan_step.py`). Other strides, paddings and layouts
+    take Keras' path.
 
     In bfloat16 on a CPU the filter gradient is computed as one forward convolution with the
-    batch as its channels (`_filter_gradient`): oneDNN's bfloat16 filter-gradient kernel ran
-    at a third of its forward speed on these 7x7 maps (12.8 against 4.6 ms at the paper's
-    widths on an AMX Xeon), the forward convolution of the swapped layout at 9.0 ms. In
-    float32 TensorFlow's kernel is the faster (22 against 34 ms), so it stays.
+    batch as its channels (`_filter_gradient`): oneDNN's bfloat16 filter-gradient kernel runs
+    at about a third of its forward speed on these 7x7 maps, slower than the forward
+    convolution of the swapped layout. In float32 TensorFlow's kernel is the faster, so it
+    stays. (The same script charges both kernels to the part "G backward (through G)".)
     """
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        require_keras_internals(keras_object_problems(self))
 
     def call(self, inputs):
         as_convolution = (
@@ -111,6 +214,10 @@ class BatchNormalization(keras.layers.BatchNormalization):
     and inputs that are not NHWC images over the last axis take Keras' own path.
     """
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        require_keras_internals(keras_object_problems(self))
+
     def call(self, inputs, training=None, mask=None):
         fused = (
             training and self.trainable and mask is None and len(inputs.shape) == 4
@@ -147,6 +254,10 @@ class Adam(keras.optimizers.Adam):
     Variables, checkpoints and `get_config` are Keras'; amsgrad takes Keras' own path.
     """
 
+    def build(self, var_list):
+        super().build(var_list)
+        require_keras_internals(keras_object_problems(self))
+
     def update_step(self, gradient, variable, learning_rate):
         if self.amsgrad:
             return super().update_step(gradient, variable, learning_rate)
@@ -165,3 +276,6 @@ class Adam(keras.optimizers.Adam):
             epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(gradient, dtype),
         )
+
+
+require_keras_internals(keras_class_problems())  # on import: before any model is built

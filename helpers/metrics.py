@@ -37,7 +37,7 @@ import numpy as np
 
 from helpers.classifier import Classifier, load_classifier
 from helpers.data import IMAGE_SHAPE, NUM_CLASSES
-from helpers.results import SampleFileError, check_images, read_samples
+from helpers.samples import SampleFileError, check_images, read_samples
 
 DENSITY_K = 5  # Naeem et al. 2020
 

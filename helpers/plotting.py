@@ -20,7 +20,7 @@ _FIGURE_NAME = re.compile(r"^\d{2}_[a-z0-9]+(_[a-z0-9-]+)*$")
 def save_figure(fig, name: str, profile: str, dpi: int = 110):
     """Save `fig` as runs/<profile>/figures/<name>.png and return the path.
 
-    `name` follows STYLE.md: `<NN>_<model>_<what>[_epoch-NNN]`, NN = the paper's figure number
+    `name` is `<NN>_<model>_<what>[_epoch-NNN]`, NN = the paper's figure number
     (extra figures continue after 11), e.g. `03_gan_losses`, `05_gan_samples_epoch-055`.
     """
     if not _FIGURE_NAME.match(name):

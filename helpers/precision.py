@@ -1,15 +1,19 @@
-"""`precision="auto"`: the dtype policy that is native, and measured faster, on this machine.
+"""`precision="auto"`: the dtype policy that is native, and faster, on this machine.
 
 - GPU (compute capability from TensorFlow): >= 8.0 (Ampere+) mixed_bfloat16 (no loss
   scaling), 7.x (Volta/Turing tensor cores) mixed_float16, older float32.
-- CPU with AMX (`amx_bf16`): mixed_bfloat16 (our step 1.75x the float32 tutorial loop there).
-- CPU with AVX512-BF16 but no AMX (AMD EPYC here): mixed_bfloat16 — native (vdpbf16ps), and
-  measured faster side by side on this CPU: our step 1.50x float32 at the paper's widths and
-  1.20x at G (128, 64, 32) / D (32, 64), by process CPU time (bench_bf16.py, speed_ratio.py).
-- anything else (AVX2-only): float32 — bfloat16 would be emulated, about 15x slower.
+- CPU with AMX (`amx_bf16`, `amx_tile`): mixed_bfloat16.
+- CPU with AVX512-BF16 but no AMX: mixed_bfloat16 — native (vdpbf16ps), and faster than
+  float32 for our steps (`python benchmarks/bench_dcgan.py --steps 30 --rounds 5` and
+  `python benchmarks/bench_vaegan.py` time both policies side by side).
+- anything else (AVX2-only): float32 — bfloat16 would be emulated, many times slower (the same
+  `bench_dcgan.py` rows on such a CPU).
 - $ONEDNN_MAX_CPU_ISA below AVX512_CORE_BF16 (e.g. AVX2): float32 whatever the flags, because
   oneDNN, which runs the convolutions and matmuls, then does not use the CPU's bfloat16
   instructions (the variable also stands in for an AVX2-only CPU on a newer one).
+
+A config keeps "auto" (helpers.config); `TrainConfig.resolved()` asks `resolve_precision` when a
+model is built.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ CPUINFO = Path("/proc/cpuinfo")
 # CPU flags -> policy, first match wins; flags are the `flags` words of /proc/cpuinfo
 CPU_RULES = (
     ({"amx_bf16", "amx_tile"}, "mixed_bfloat16"),
-    ({"avx512_bf16"}, "mixed_bfloat16"),  # native; measured 1.2-1.5x float32 without AMX
+    ({"avx512_bf16"}, "mixed_bfloat16"),  # native, and faster than float32 (see above)
 )
 
 
@@ -32,6 +36,10 @@ ISA_CAPS_WITHOUT_BFLOAT16 = frozenset(
     {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
 )
 ISA_CAP_ENV = "ONEDNN_MAX_CPU_ISA"
+# Lowest GPU compute capabilities whose tensor cores compute the policy: Ampere (8.0) bfloat16,
+# Volta (7.0) float16
+GPU_BFLOAT16_CAPABILITY = (8, 0)
+GPU_FLOAT16_CAPABILITY = (7, 0)
 
 
 def cpu_flags(cpuinfo: str | None = None) -> set[str]:
@@ -91,9 +99,9 @@ def auto_precision(
         gpu_capabilities = gpu_compute_capabilities()
     if gpu_capabilities:
         oldest = min(tuple(c) for c in gpu_capabilities)  # every replica must support it
-        if oldest >= (8, 0):
+        if oldest >= GPU_BFLOAT16_CAPABILITY:
             return "mixed_bfloat16"
-        if oldest >= (7, 0):
+        if oldest >= GPU_FLOAT16_CAPABILITY:
             return "mixed_float16"
         return "float32"
     if not cpu_bfloat16_is_native(cpuinfo, environ):

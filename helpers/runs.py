@@ -3,7 +3,7 @@ environment, and the checkpoints that let training resume after an interruption.
 
 Layout (all under the git-ignored `runs/`):
 
-    runs/<profile>/results/<model>.json         config, seed, environment, history, metrics
+    runs/<profile>/results/<model>.json         its ResultsRecord (helpers.record)
     runs/<profile>/results/<model>_samples.npz  uint8 [N, 28, 28] samples
     runs/<profile>/figures/<NN>_<what>.png      figures of this run
     runs/<profile>/checkpoints/<model>-<fingerprint>/   resumable training state
@@ -79,12 +79,15 @@ def figures_dir(profile: str) -> Path:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write `data` to a temporary file beside `path`, fsync, then rename over `path`.
 
-    A crash at any moment leaves either the old file or the new one, never half of one.
+    A crash at any moment leaves either the old file or the new one, never half of one. The
+    file gets the mode a plain `open` would give it (0666 less the umask), not the private
+    0600 of a temporary file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, _default_file_mode())
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -94,6 +97,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _default_file_mode() -> int:
+    """0666 less the process's umask: the mode `open(path, "w")` creates files with."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def atomic_write_json(path: str | os.PathLike, obj) -> Path:
@@ -118,11 +128,64 @@ def save_weights(model, path: str | os.PathLike) -> Path:
     os.close(handle)
     try:
         model.save_weights(temporary, overwrite=True)
+        os.chmod(temporary, _default_file_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_model_files(
+    folder: str | os.PathLike,
+    name: str,
+    *,
+    samples: np.ndarray,
+    weights,
+    epoch_samples: np.ndarray | None = None,
+    latent: np.ndarray | None = None,
+    reconstructions: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> dict[str, Path]:
+    """A model's exported files in `folder`, kind -> path, each written atomically:
+    `<name>_samples.npz` (uint8 [N, 28, 28]), `<name>.weights.h5` (the Keras model `weights`),
+    and where given `<name>_epoch_samples.npz` (uint8 [E, n, 28, 28] with their epochs 1..E),
+    `<name>_latent.npz` (posterior means [M, L] of the test images, with their `labels`) and
+    `<name>_reconstructions.npz` (uint8 [M, 28, 28] decoded from those means, with `labels`)."""
+    folder = Path(folder)
+    files = {"samples": atomic_write_npz(folder / f"{name}_samples.npz", images=samples)}
+    if epoch_samples is not None:
+        epochs = np.arange(1, len(epoch_samples) + 1, dtype=np.int32)
+        files["epoch_samples"] = atomic_write_npz(
+            folder / f"{name}_epoch_samples.npz", images=epoch_samples, epochs=epochs
+        )
+    if latent is not None:
+        files["latent"] = atomic_write_npz(
+            folder / f"{name}_latent.npz", means=latent, labels=labels
+        )
+    if reconstructions is not None:
+        files["reconstructions"] = atomic_write_npz(
+            folder / f"{name}_reconstructions.npz", images=reconstructions, labels=labels
+        )
+    files["weights"] = save_weights(weights, folder / f"{name}.weights.h5")
+    return files
+
+
+def load_weights(network, profile: str, name: str, path: str | os.PathLike | None = None):
+    """Load `path` (default: runs/<profile>/results/<name>.weights.h5, what a model's export
+    wrote) into the Keras `network`; FileNotFoundError naming the file when it is missing."""
+    path = Path(path) if path is not None else results_dir(profile) / f"{name}.weights.h5"
+    if not path.is_file():
+        from helpers.results import RESULT_NOTEBOOKS
+
+        notebook = RESULT_NOTEBOOKS.get(name.partition("_z")[0], name)
+        raise FileNotFoundError(
+            f"{path} is missing: run notebooks/{notebook}.ipynb with profile = {profile!r} "
+            f"first, which exports {name!r} (`make report PROFILE={profile}` runs every "
+            "notebook in order)"
+        )
+    network.load_weights(path)
+    return network
 
 
 def read_json(path: str | os.PathLike) -> dict:
@@ -235,8 +298,10 @@ def git_commit() -> str | None:
         return None
 
 
-def write_results(profile: str, model: str, payload: dict, config=None) -> Path:
-    """runs/<profile>/results/<model>.json with `payload`, the config and the environment."""
+def write_kept_record(profile: str, name: str, payload: dict, config=None) -> Path:
+    """runs/<profile>/results/<name>.json for a record made by a separate command (the VAE-GAN
+    ablation, the DCGAN step profile), not a model's results record: `payload`, the config
+    and the environment."""
     record = dict(payload)
     if config is not None:
         record.setdefault("config", config.to_dict())
@@ -247,7 +312,7 @@ def write_results(profile: str, model: str, payload: dict, config=None) -> Path:
             seed=getattr(config, "seed", None), precision=getattr(config, "precision", None)
         ),
     )
-    return atomic_write_json(results_dir(profile) / f"{model}.json", record)
+    return atomic_write_json(results_dir(profile) / f"{name}.json", record)
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -274,14 +339,9 @@ class Checkpointer:
         self.keep = keep
         config_file = self.directory / "config.json"
         if config_file.exists():
-            saved = {k: v for k, v in read_json(config_file).items()}
-            current = config.to_dict()
-            mismatched = sorted(
-                k
-                for k in current
-                if k not in ("snapshot_epochs", "export_samples", "epochs")
-                and saved.get(k) != current[k]
-            )
+            saved = read_json(config_file)
+            current = config.training_fields()
+            mismatched = sorted(k for k in current if saved.get(k) != current[k])
             if mismatched:  # a hash collision or a hand-edited directory: refuse, never mix
                 raise RuntimeError(
                     f"checkpoint directory {self.directory} belongs to another config "

@@ -1,10 +1,11 @@
-"""What every model's training shares: seeding, precision, progress on stderr, the NaN guard,
-the one resumable epoch loop (`train_loop`) with its run record (`TrainingRun`), and the
-layer table of a built network (`layer_rows`, drawn as Figures 1 and 2).
+"""What every model's training shares: seeding, precision, the progress bar, the NaN guard,
+the one interface of a trained model (`GenerativeModel`), the one resumable epoch loop
+(`train`) with what it returns (`TrainingRun`), and the layer table of a built network
+(`layer_rows`, drawn as Figures 1 and 2).
 
-A model supplies its networks and its epoch step (the `Trainee` protocol); the loop does the
-rest, the same way for every model: resume from the newest complete checkpoint, train, guard
-against NaN, keep fixed-noise samples, checkpoint, report progress.
+A model supplies its networks and its epoch step; the loop does the rest, the same way for
+every model: resume from the newest complete checkpoint, train, guard against NaN, keep
+fixed-noise samples, checkpoint, show progress.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from helpers.record import ResultsRecord
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -80,50 +83,49 @@ def running_under_ci() -> bool:
 
 
 class EpochProgress:
-    """Per-epoch progress with ETA on stderr (outside nbval-compared stdout), quiet under CI."""
+    """One progress bar per run (`tqdm.auto`: a widget in Jupyter and Colab, a line on stderr
+    in a terminal) with the epoch, the chosen losses and the time left; off under CI."""
 
     def __init__(self, total_epochs: int, first_epoch: int = 1, label: str = "training"):
-        self.total = total_epochs
-        self.first = first_epoch
-        self.label = label
-        self.started = time.perf_counter()
-        self.quiet = running_under_ci()
+        from tqdm.auto import tqdm
 
-    def update(self, epoch: int, metrics: dict[str, float]) -> None:
-        if self.quiet:
-            return
-        done = epoch - self.first + 1
-        elapsed = time.perf_counter() - self.started
-        remaining = elapsed / max(done, 1) * (self.total - epoch)
-        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
-        print(
-            f"[{self.label}] epoch {epoch}/{self.total}  {shown}  "
-            f"elapsed {_clock(elapsed)}  eta {_clock(remaining)}",
+        self.bar = tqdm(
+            total=total_epochs,
+            initial=first_epoch - 1,
+            desc=label,
+            unit="epoch",
             file=sys.stderr,
-            flush=True,
+            disable=running_under_ci(),
+            dynamic_ncols=True,
         )
 
+    def update(self, epoch: int, metrics: dict[str, float]) -> None:
+        self.bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()}, refresh=False)
+        self.bar.update(epoch - self.bar.n)
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    def close(self) -> None:
+        self.bar.close()
 
 
 # --- the one resumable training loop ---------------------------------------------------------
 
 
-class Trainee(Protocol):
-    """What a model gives the shared loop: its name, its networks' state, its epoch step.
+class GenerativeModel(Protocol):
+    """What every trained model here (DCGAN, VAE, VAE-GAN) offers, and what the shared loop
+    calls. Built from its config by its module's `build`, trained by `train` below.
 
+    `use_data(data)` takes the training (and validation) images from a `helpers.data.Dataset`;
     `train_epoch(epoch)` trains one epoch (batches and noise a function of seed and epoch) and
-    returns its mean metrics; `validate_epoch(epoch)`, if the model has one, returns validation
-    metrics (timed apart from training); `epoch_samples()` returns uint8 [n, 28, 28] images from
-    fixed noise, kept after every epoch; `progress_metrics(metrics)` picks what the progress line
-    shows.
+    returns its mean metrics; `validate_epoch(epoch)` returns metrics measured after the epoch,
+    timed apart from training ({} when the model has none); `epoch_samples()` returns uint8
+    [n, 28, 28] images from fixed noise, kept after every epoch; `progress_metrics(metrics)`
+    picks what the progress bar shows; `sample(n, seed)` draws uint8 [n, 28, 28] images;
+    `export(run, evaluation)` writes the trained model's files and its `ResultsRecord`.
     """
 
-    name: str
+    name: str  # the result name: dcgan, vae, vae_z16, vaegan, vaegan_z16
     config: object
+    data: object  # the Dataset given to use_data (None before)
     history_keys: tuple[str, ...]
     guarded_keys: tuple[str, ...]  # the losses the NaN guard checks
     images_per_epoch: int
@@ -131,28 +133,76 @@ class Trainee(Protocol):
     @property
     def variables(self) -> dict[str, list]: ...
 
+    def use_data(self, data) -> None: ...
+
     def train_epoch(self, epoch: int) -> dict[str, float]: ...
+
+    def validate_epoch(self, epoch: int) -> dict[str, float]: ...
 
     def epoch_samples(self) -> np.ndarray: ...
 
     def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]: ...
 
+    def parameters(self) -> dict[str, int]: ...
+
+    def sample(self, n: int, seed: int) -> np.ndarray: ...
+
+    def export(self, run: TrainingRun, evaluation: dict | None = None) -> ResultsRecord: ...
+
+
+class TrainedModel:
+    """The export every model shares: its files (`exported_arrays`) and its results record,
+    built and written once here. A model class supplies `name`, `family` (dcgan, vae,
+    vaegan), `config`, `parameters()` and the two hooks."""
+
+    name: str
+    family: str
+
+    def exported_arrays(self, run: TrainingRun) -> dict:
+        """The keyword arguments of `helpers.runs.write_model_files`: samples, weights, and
+        what else this model exports."""
+        raise NotImplementedError
+
+    def export_metrics(self, run: TrainingRun) -> dict:
+        """Numbers the model measures at export (test-set losses, ...): the record's metrics."""
+        return {}
+
+    def export(self, run: TrainingRun, evaluation: dict | None = None) -> ResultsRecord:
+        """Write this model's files and its `helpers.record.ResultsRecord` (`<name>.json`)
+        into runs/<profile>/results/; `evaluation` joins the record's metrics. Returns it."""
+        from helpers.record import build_record, write_record
+        from helpers.runs import results_dir, write_model_files
+
+        started = time.perf_counter()
+        folder = results_dir(self.config.profile)
+        files = write_model_files(folder, self.name, **self.exported_arrays(run))
+        record = build_record(
+            run,
+            name=self.name,
+            model=self.family,
+            parameters=self.parameters(),
+            files=files,
+            export_seconds=time.perf_counter() - started,
+            metrics={**self.export_metrics(run), **(evaluation or {})},
+        )
+        write_record(record, folder)
+        return record
+
 
 @dataclass
 class TrainingRun:
-    """What every model's `train` returns: the trained model and what was measured on the way."""
+    """What `train` returns: the trained model and what was measured on the way."""
 
     config: object
-    model: object
+    model: GenerativeModel
     history: dict[str, list[float]]
     epoch_seconds: list[float]  # training only, per epoch
-    validation_seconds: list[float]  # per epoch; empty for models without a validation pass
-    wall_time_seconds: float
+    validation_seconds: list[float]  # per epoch (0 for a model without a validation pass)
+    wall_time_seconds: float  # every epoch whole: training, validation, samples, checkpoint
     epoch_samples: np.ndarray  # uint8 [E, n, 28, 28]: fixed-noise samples after each epoch
     resumed_from: int  # the epoch the run started after (0: from scratch)
     images_per_epoch: int
-    data: object = None  # the Dataset trained on (its test split feeds export_results)
-    extra: dict = field(default_factory=dict)
+    data: object = None  # the Dataset trained on (its test split feeds the export)
 
     @property
     def epochs(self) -> np.ndarray:
@@ -178,29 +228,40 @@ class TrainingRun:
         return {key: values[-1] for key, values in self.history.items()}
 
 
-def train_loop(
-    model: Trainee,
+def train(
+    model: GenerativeModel,
+    data,
     *,
     resume: bool = True,
     progress: bool = True,
     on_epoch_end: Callable[[int, dict], None] | None = None,
-    checkpoint_config=None,
-    data=None,
-    trained_model=None,
 ) -> TrainingRun:
-    """Train `model` from its newest complete checkpoint (or from scratch) to config.epochs.
+    """Train `model` on `data` (a `helpers.data.Dataset`) with the shared loop: from its newest
+    complete checkpoint (or from scratch) to config.epochs. The same call for every model."""
+    model.use_data(data)
+    return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end)
+
+
+def train_loop(
+    model: GenerativeModel,
+    *,
+    resume: bool = True,
+    progress: bool = True,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
+) -> TrainingRun:
+    """Train `model` (its data already given) from its newest complete checkpoint, or from
+    scratch, to config.epochs.
 
     After every epoch: the NaN guard (raises before anything of the bad epoch is saved, so the
-    last good checkpoint stays), the fixed-noise samples, then a checkpoint; then progress on
-    stderr and `on_epoch_end(epoch, metrics)` (tests use it to interrupt). `resume=False`
-    deletes this config's checkpoints first. `checkpoint_config` (default: the model's config)
-    names the checkpoint directory; `trained_model` (default: `model`) is what the run's
-    `model` holds, for a trainee that wraps the model it trains (the VAE's Keras model).
+    last good checkpoint stays), the fixed-noise samples, then a checkpoint; then progress and
+    `on_epoch_end(epoch, metrics)` (tests use it to interrupt). `resume=False` deletes this
+    config's checkpoints first. The checkpoint directory is named after the config's
+    fingerprint, which leaves out the fields that change only the evaluation.
     """
     from helpers.runs import Checkpointer, atomic_write_npz
 
     config = model.config
-    checkpointer = Checkpointer(config.profile, model.name, checkpoint_config or config)
+    checkpointer = Checkpointer(config.profile, model.name, config)
     if not resume:  # start over: old, later epochs must not outlive (or prune) the new ones
         checkpointer.clear()
     samples_dir = checkpointer.directory / "epoch_samples"
@@ -216,43 +277,48 @@ def train_loop(
     epoch_seconds = list(state.get("epoch_seconds", []))
     validation_seconds = list(state.get("validation_seconds", []))
     wall_time = float(state.get("wall_time_seconds", 0.0))
-    validate = getattr(model, "validate_epoch", None)
     if progress and start:
         print(f"[{model.name}] resumed from the checkpoint of epoch {start}", file=sys.stderr)
     meter = EpochProgress(config.epochs, start + 1, label=model.name) if progress else None
-    for epoch in range(start + 1, config.epochs + 1):
-        began = time.perf_counter()
-        metrics = model.train_epoch(epoch)
-        trained = time.perf_counter()
-        if validate is not None:
-            metrics.update(validate(epoch))
+    try:
+        for epoch in range(start + 1, config.epochs + 1):
+            began = time.perf_counter()
+            metrics = model.train_epoch(epoch)
+            trained = time.perf_counter()
+            metrics.update(model.validate_epoch(epoch))
             validation_seconds.append(time.perf_counter() - trained)
-        check_finite(epoch, {key: metrics[key] for key in model.guarded_keys})
-        atomic_write_npz(samples_dir / f"epoch-{epoch:04d}.npz", images=model.epoch_samples())
-        for key in model.history_keys:
-            history[key].append(metrics[key])
-        epoch_seconds.append(trained - began)
-        wall_time += time.perf_counter() - began
-        checkpointer.save(
-            epoch,
-            model.variables,
-            {
-                "history": history,
-                "epoch_seconds": epoch_seconds,
-                "validation_seconds": validation_seconds,
-                "wall_time_seconds": wall_time,
-                # every random draw is a function of (seed, epoch, step) or of checkpointed
-                # generator state: this is the RNG state
-                "rng": {"seed": config.seed, "next_epoch": epoch + 1},
-            },
-        )
+            check_finite(epoch, {key: metrics[key] for key in model.guarded_keys})
+            atomic_write_npz(samples_dir / f"epoch-{epoch:04d}.npz", images=model.epoch_samples())
+            for key in model.history_keys:
+                history[key].append(metrics[key])
+            epoch_seconds.append(trained - began)
+            wall_time += time.perf_counter() - began
+            saving = time.perf_counter()
+            checkpointer.save(
+                epoch,
+                model.variables,
+                {
+                    "history": history,
+                    "epoch_seconds": epoch_seconds,
+                    "validation_seconds": validation_seconds,
+                    "wall_time_seconds": wall_time,
+                    # every random draw is a function of (seed, epoch, step) or of checkpointed
+                    # generator state: this is the RNG state
+                    "rng": {"seed": config.seed, "next_epoch": epoch + 1},
+                },
+            )
+            # the checkpoint's own saving time joins the total it holds from the next one on
+            wall_time += time.perf_counter() - saving
+            if meter:
+                meter.update(epoch, model.progress_metrics(metrics))
+            if on_epoch_end:
+                on_epoch_end(epoch, metrics)
+    finally:
         if meter:
-            meter.update(epoch, model.progress_metrics(metrics))
-        if on_epoch_end:
-            on_epoch_end(epoch, metrics)
+            meter.close()
     return TrainingRun(
         config=config,
-        model=model if trained_model is None else trained_model,
+        model=model,
         history=history,
         epoch_seconds=epoch_seconds,
         validation_seconds=validation_seconds,
@@ -260,7 +326,7 @@ def train_loop(
         epoch_samples=load_epoch_samples(samples_dir, config.epochs),
         resumed_from=start,
         images_per_epoch=model.images_per_epoch,
-        data=data,
+        data=model.data,
     )
 
 

@@ -12,41 +12,53 @@ that all average over images, so total = reconstruction + KL holds for every rep
 
 Images are binarised float32 [N, 28, 28, 1] in {0, 1}; the decoder returns logits of the
 Bernoulli means, so the reconstruction term is the exact negative log-likelihood in nats.
+
+    model = build(config)              # a VAEModel: the Keras VAE behind the common interface
+    run = train(model, dataset)        # helpers.training.train: resumes if a checkpoint exists
+    record = model.export(run, evaluation)   # vae.json (a ResultsRecord), samples, latents
+    model = load(config)               # model.sample(n, seed), model.encode(x), model.decode(z)
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from helpers.config import VAEConfig
-from helpers.data import Dataset, binarize, make_batches, to_uint8_images
+from helpers.data import (
+    IMAGE_TENSOR_SHAPE,
+    PIXELS,
+    Dataset,
+    binarize,
+    make_batches,
+    to_uint8_images,
+)
 from helpers.fused import Adam
 from helpers.results import result_name
-from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
+from helpers.runs import load_weights
 from helpers.training import (
+    TrainedModel,
     TrainingRun,
     configure_precision,
     layer_rows,
     seed_everything,
-    train_loop,
 )
 
-IMAGE_SHAPE = (28, 28, 1)
-PIXELS = 28 * 28
 LOG_2PI = math.log(2.0 * math.pi)
 HISTORY_KEYS = ("loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl")
 STEPS_PER_EXECUTION = 50  # training steps per tf.function call of `fit` (callbacks see each call)
-EVALUATION_FIELDS = ("iwae_k", "iwae_test_size")  # change the scoring, not the training
+# Seed streams of NumPy's generators: np.random.default_rng([seed, stream])
+FIXED_LATENT_STREAM = 10  # the latents decoded after every epoch (Figure 10)
+PRIOR_SAMPLE_STREAM = 20  # the exported prior samples
+# The IWAE noise of images from index i, importance samples from j: stream i * this + j; above
+# any sample count k, so no two chunks share a stream
+IWAE_STREAM_STRIDE = 1_000_003
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -61,7 +73,7 @@ def build_encoder(config: VAEConfig) -> keras.Model:
 
 def dense_encoder(hidden_units: tuple[int, ...], latent_dim: int) -> keras.Model:
     """Images [N, 28, 28, 1] -> flattened -> ReLU dense layers -> (z_mean, z_log_var)."""
-    images = keras.Input(IMAGE_SHAPE, name="image")
+    images = keras.Input(IMAGE_TENSOR_SHAPE, name="image")
     h = keras.layers.Flatten()(images)
     for units in hidden_units:
         h = keras.layers.Dense(units, activation="relu")(h)
@@ -71,7 +83,7 @@ def dense_encoder(hidden_units: tuple[int, ...], latent_dim: int) -> keras.Model
 def conv_encoder(filters: tuple[int, ...], latent_dim: int) -> keras.Model:
     """Images [N, 28, 28, 1] -> stride-2 3x3 ReLU convolutions (each halves the side: 28 -> 14
     -> 7) -> (z_mean, z_log_var), each float32 [N, latent_dim]. The VAE-GAN's encoder too."""
-    images = keras.Input(IMAGE_SHAPE, name="image")
+    images = keras.Input(IMAGE_TENSOR_SHAPE, name="image")
     h = images
     for width in filters:
         h = keras.layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(h)
@@ -92,9 +104,9 @@ def build_decoder(config) -> keras.Model:
         for units in reversed(config.hidden_units):
             h = keras.layers.Dense(units, activation="relu")(h)
         logits = keras.layers.Dense(PIXELS, name="logits", dtype="float32")(h)
-        logits = keras.layers.Reshape(IMAGE_SHAPE)(logits)
+        logits = keras.layers.Reshape(IMAGE_TENSOR_SHAPE)(logits)
     else:
-        side = IMAGE_SHAPE[0] // 2 ** len(config.conv_filters)
+        side = IMAGE_TENSOR_SHAPE[0] // 2 ** len(config.conv_filters)
         filters = list(reversed(config.conv_filters))
         h = keras.layers.Dense(side * side * filters[0], activation="relu")(z)
         h = keras.layers.Reshape((side, side, filters[0]))(h)
@@ -184,6 +196,7 @@ class VAE(keras.Model):
 
 def build_vae(config) -> VAE:
     """A built and compiled VAE (Adam at config.learning_rate) with optimizer slots created."""
+    config = config.resolved()
     configure_precision(config.precision)
     model = VAE(build_encoder(config), build_decoder(config), seed=config.seed, name="vae")
     # the fused Adam (helpers.fused), and 50 steps per `fit` execution (one tf.function call):
@@ -193,26 +206,12 @@ def build_vae(config) -> VAE:
         jit_compile=False,
         steps_per_execution=STEPS_PER_EXECUTION,
     )
-    model.build((None, *IMAGE_SHAPE))
+    model.build((None, *IMAGE_TENSOR_SHAPE))
     model.optimizer.build(model.trainable_variables)
     return model
 
 
-def checkpoint_variables(model: VAE) -> dict[str, list]:
-    """Everything a resumed run needs: weights, Adam's slots and step, the noise generators."""
-    return {
-        "weights": list(model.encoder.weights) + list(model.decoder.weights),
-        "optimizer": list(model.optimizer.variables),
-        "rng": [model.train_noise.state, model.validation_noise.state],
-    }
-
-
-def count_parameters(model: VAE) -> dict[str, int]:
-    encoder, decoder = model.encoder.count_params(), model.decoder.count_params()
-    return {"encoder": int(encoder), "decoder": int(decoder), "total": int(encoder + decoder)}
-
-
-def architecture_rows(model: VAE) -> dict[str, list[tuple[str, str, int]]]:
+def architecture_rows(model) -> dict[str, list[tuple[str, str, int]]]:
     """Figure 2's columns: caption -> (layer type, output shape, parameters) rows of the
     encoder (its last two rows named as the parallel heads μ and log σ²) and of the decoder."""
     encoder_rows = layer_rows(model.encoder)
@@ -259,42 +258,65 @@ def validation_batches(images: np.ndarray, batch_size: int):
 # --- training --------------------------------------------------------------------------------
 
 
-def training_fields(config):
-    """`config` with the evaluation-only fields at their defaults: what keys the checkpoints,
-    so scoring with another k reuses the trained model instead of training again."""
-    defaults = {
-        f.name: f.default for f in dataclasses.fields(config) if f.name in EVALUATION_FIELDS
-    }
-    return dataclasses.replace(config, **defaults)
-
-
 def fixed_latents(config, count: int = 10) -> np.ndarray:
     """The z's decoded at every snapshot epoch (Figure 10): float32 [count, latent] ~ N(0, I)."""
     rng = np.random.default_rng([config.seed, 10])
     return rng.standard_normal((count, config.latent_dim)).astype(np.float32)
 
 
-class VAETraining:
-    """The VAE's side of the shared loop (`helpers.training.train_loop`): one Keras `fit` over
-    the epoch's batches, one `evaluate` over the test set, decodings of fixed latents."""
+class VAEModel(TrainedModel):
+    """The VAE as every model here looks from outside (helpers.training.GenerativeModel): the
+    Keras model (`network`) trained by one `fit` per epoch, validated by one `evaluate` over the
+    test set, with decodings of fixed latents kept after every epoch."""
 
-    name = "vae"
+    family = "vae"
     history_keys = HISTORY_KEYS
     guarded_keys = HISTORY_KEYS
 
-    def __init__(self, config, model: VAE, x_train, x_test, callbacks=(), snapshot_count=10):
-        self.config, self.model = config, model
-        self.x_train, self.x_test = x_train, x_test
-        self.callbacks = list(callbacks)
+    def __init__(self, config, network: VAE, callbacks=(), snapshot_count: int = 10):
+        self.config, self.network = config, network
+        self.name = result_name("vae", config.latent_dim)
+        self.callbacks = list(callbacks)  # passed to each epoch's `fit`
         self.latents = fixed_latents(config, snapshot_count)
-        self.images_per_epoch = len(x_train)
+        self.data = self.x_train = self.x_test = None
+
+    @property
+    def encoder(self) -> keras.Model:
+        return self.network.encoder
+
+    @property
+    def decoder(self) -> keras.Model:
+        return self.network.decoder
+
+    @property
+    def latent_dim(self) -> int:
+        return self.network.latent_dim
 
     @property
     def variables(self) -> dict[str, list]:
-        return checkpoint_variables(self.model)
+        """Everything a resumed run needs: weights, Adam's slots and step, the noise generators."""
+        network = self.network
+        return {
+            "weights": list(network.encoder.weights) + list(network.decoder.weights),
+            "optimizer": list(network.optimizer.variables),
+            "rng": [network.train_noise.state, network.validation_noise.state],
+        }
+
+    def parameters(self) -> dict[str, int]:
+        encoder, decoder = self.encoder.count_params(), self.decoder.count_params()
+        return {"encoder": int(encoder), "decoder": int(decoder), "total": int(encoder + decoder)}
+
+    def use_data(self, data: Dataset) -> None:
+        """Train on the binarised `data.x_train[:train_size]`, validate on its test images."""
+        self.data = data
+        self.x_train, self.x_test = prepare_images(self.config, data)
+
+    @property
+    def images_per_epoch(self) -> int:
+        return len(self.x_train)
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
-        fitted = self.model.fit(
+        fitted = self.network.fit(
             make_batches(self.x_train, self.config.batch_size, self.config.seed, epoch),
             epochs=1,
             verbose=0,
@@ -304,72 +326,72 @@ class VAETraining:
         return {k: float(v[-1]) for k, v in fitted.history.items()}
 
     def validate_epoch(self, epoch: int) -> dict[str, float]:
-        validated = self.model.evaluate(
+        validated = self.network.evaluate(
             validation_batches(self.x_test, self.config.batch_size), verbose=0, return_dict=True
         )
         return {f"val_{k}": float(v) for k, v in validated.items()}
 
     def epoch_samples(self) -> np.ndarray:
         """uint8 [snapshot_count, 28, 28]: the decoder's means of the fixed latents."""
-        return decode_uint8(self.model, self.latents)
+        return decode_uint8(self, self.latents)
 
     def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
         return {k: metrics[k] for k in ("loss", "val_loss", "kl")}
 
+    def sample(self, n: int, seed: int) -> np.ndarray:
+        """`n` images, z ~ N(0, I) drawn from `seed`, decoded to Bernoulli means: uint8
+        [n, 28, 28]. With the config's seed and export_samples, the exported samples."""
+        return prior_samples(self, n, seed)
 
-def train(
-    config,
-    data: Dataset,
-    *,
-    resume: bool = True,
-    progress: bool = True,
-    callbacks=(),
-    on_epoch_end: Callable[[int, dict], None] | None = None,
-    snapshot_count: int = 10,
-) -> TrainingRun:
-    """Train the VAE of `config` on `data` with the shared loop, checkpointing every epoch and
-    resuming on rerun (`resume=False` starts over).
+    def encode(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Posterior means E_q[z|x]: float32 [N, latent_dim] of binarised images."""
+        return encode_means(self, images, batch_size)
 
-    Epoch e sees batches shuffled by (seed, e) and noise from checkpointed generators, so an
-    interrupted run resumed later ends with exactly the numbers of an uninterrupted one. After
-    each epoch the losses are checked (NonFiniteLossError on NaN, previous checkpoint kept).
-    `callbacks` are passed to each epoch's `fit`; the run's epoch samples are the decodings of
-    `snapshot_count` fixed latents (`run.snapshots` keeps the config's snapshot epochs).
-    """
+    def decode(self, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Bernoulli means sigmoid(decoder(z)): float32 [N, 28, 28, 1] in [0, 1]."""
+        return decode_means(self, z, batch_size)
+
+    def exported_arrays(self, run: TrainingRun) -> dict:
+        """vae_samples.npz, vae_latent.npz, vae_reconstructions.npz (decoder means at E[z|x]
+        of every test digit, with their labels: "label kept" in notebook 05) and
+        vae.weights.h5 (`vae_z16...` at another latent size than the paper's)."""
+        config = self.config
+        _, x_test = prepare_images(config, run.data)
+        means = self.encode(x_test)
+        return {
+            "samples": self.sample(config.export_samples, config.seed),
+            "weights": self.network,
+            "latent": means,
+            "reconstructions": decode_uint8(self, means),
+            "labels": np.asarray(run.data.y_test, dtype=np.uint8),
+        }
+
+    def export_metrics(self, run: TrainingRun) -> dict:
+        kind = "decoder Bernoulli means, z ~ N(0, I)"
+        return {"samples": {"count": int(self.config.export_samples), "kind": kind}}
+
+
+def build(config, callbacks=(), snapshot_count: int = 10) -> VAEModel:
+    """The VAE of `config`, seeded, in the precision this machine resolves `config`'s to, ready
+    for `helpers.training.train`. `callbacks` go to each epoch's `fit`; the epoch samples are
+    the decodings of `snapshot_count` fixed latents."""
+    config = config.resolved()
     seed_everything(config.seed)
-    x_train, x_test = prepare_images(config, data)
-    model = build_vae(config)
-    trainee = VAETraining(config, model, x_train, x_test, callbacks, snapshot_count)
-    return train_loop(
-        trainee,
-        resume=resume,
-        progress=progress,
-        on_epoch_end=on_epoch_end,
-        checkpoint_config=training_fields(config),
-        data=data,
-        trained_model=model,
-    )
+    return VAEModel(config, build_vae(config), callbacks, snapshot_count)
+
+
+def load(config, path: str | os.PathLike | None = None) -> VAEModel:
+    """The exported VAE of `config` (default: runs/<profile>/results/vae.weights.h5, or
+    `vae_z16...` at another latent size)."""
+    model = build(config)
+    load_weights(model.network, config.profile, model.name, path)
+    return model
 
 
 # --- using the trained model -----------------------------------------------------------------
 
 
-def sample(model: VAE, n: int, seed: int) -> np.ndarray:
-    """`n` images, z ~ N(0, I) drawn from `seed`, decoded to Bernoulli means: uint8 [n, 28, 28]."""
-    return prior_samples(model, n, seed)
-
-
-def encode(model: VAE, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Posterior means E_q[z|x]: float32 [N, latent_dim] of binarised images [N, 28, 28, 1]."""
-    return encode_means(model, images, batch_size)
-
-
-def decode(model: VAE, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Bernoulli means sigmoid(decoder(z)): float32 [N, 28, 28, 1] in [0, 1]."""
-    return decode_means(model, z, batch_size)
-
-
-def encode_means(model: VAE, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def encode_means(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Posterior means E_q[z|x]: float32 [N, latent_dim]."""
     means = [
         model.encoder(images[i : i + batch_size])[0] for i in range(0, len(images), batch_size)
@@ -377,7 +399,7 @@ def encode_means(model: VAE, images: np.ndarray, batch_size: int = 1000) -> np.n
     return np.concatenate([np.asarray(m) for m in means]).astype(np.float32)
 
 
-def decode_means(model: VAE, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def decode_means(model, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Bernoulli means sigmoid(decoder(z)): float32 [N, 28, 28, 1] in [0, 1]."""
     z = np.asarray(z, dtype=np.float32)
     parts = [
@@ -387,17 +409,19 @@ def decode_means(model: VAE, z: np.ndarray, batch_size: int = 1000) -> np.ndarra
     return np.concatenate([np.asarray(p) for p in parts]).astype(np.float32)
 
 
-def decode_uint8(model: VAE, z: np.ndarray) -> np.ndarray:
+def decode_uint8(model, z: np.ndarray) -> np.ndarray:
     """Decoder means as uint8 [N, 28, 28] (255 = pixel surely on)."""
     return to_uint8_images(decode_means(model, z), value_range=(0.0, 1.0))
 
 
-def prior_samples(model: VAE, count: int, seed: int) -> np.ndarray:
+def prior_samples(model, count: int, seed: int) -> np.ndarray:
     """`count` images from the model: z ~ N(0, I), decoded to Bernoulli means, uint8 [N, 28, 28].
 
     The means, not Bernoulli draws: the grey level is the pixel's probability of being on.
     """
-    z = np.random.default_rng([seed, 20]).standard_normal((count, model.latent_dim))
+    z = np.random.default_rng([seed, PRIOR_SAMPLE_STREAM]).standard_normal(
+        (count, model.latent_dim)
+    )
     return decode_uint8(model, z.astype(np.float32))
 
 
@@ -438,7 +462,7 @@ def _log_weights(decoder, images, z_mean, z_log_var, eps):
 
 
 def iwae_bound(
-    model: VAE,
+    model,
     images: np.ndarray,
     k: int,
     seed: int = 0,
@@ -460,7 +484,8 @@ def iwae_bound(
         for offset in range(0, k, chunk):
             count = min(chunk, k - offset)
             eps = tf.random.stateless_normal(
-                (count, batch.shape[0], model.latent_dim), seed=[seed, start * 1_000_003 + offset]
+                (count, batch.shape[0], model.latent_dim),
+                seed=[seed, start * IWAE_STREAM_STRIDE + offset],
             )
             log_w.append(_log_weights(model.decoder, batch, z_mean, z_log_var, eps))
         log_w = tf.cast(tf.concat(log_w, axis=0), tf.float64)
@@ -473,7 +498,7 @@ def iwae_bound(
     return np.concatenate(out)
 
 
-def elbo(model: VAE, images: np.ndarray, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+def elbo(model, images: np.ndarray, seed: int = 0, batch_size: int = 500) -> np.ndarray:
     """Evidence lower bound E_q[log p(x|z)] - KL(q(z|x) || p(z)), one z per image, nats: [N].
 
     The KL term is exact; the expectation is a one-sample Monte Carlo estimate (unbiased).
@@ -490,7 +515,7 @@ def elbo(model: VAE, images: np.ndarray, seed: int = 0, batch_size: int = 500) -
 
 
 def log_marginal_quadrature(
-    model: VAE, images: np.ndarray, points: int = 201, span: float = 12.0
+    model, images: np.ndarray, points: int = 201, span: float = 12.0
 ) -> np.ndarray:
     """log p(x) = log integral p(x|z) p(z) dz by the midpoint rule on a grid, nats, per image [N].
 
@@ -515,7 +540,7 @@ def log_marginal_quadrature(
 
 
 def iwae_by_k(
-    model: VAE,
+    model,
     images: np.ndarray,
     ks,
     seed: int = 0,
@@ -569,76 +594,19 @@ def training_images_per_second(config, images: np.ndarray, steps: int = 30) -> f
     return count / (time.perf_counter() - started)
 
 
-# --- exports ---------------------------------------------------------------------------------
-
-
-def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> Path:
-    """Write vae.json, vae_samples.npz, vae_latent.npz, vae_reconstructions.npz (decoder means
-    at E[z|x] of every test digit, with their labels) and vae.weights.h5 under
-    results_dir (`vae_z16...` at another latent size than the paper's).
-
-    `evaluation` holds the evaluation numbers (test ELBO, IWAE record, their timings).
-    """
-    config, model = run.config, run.model
-    folder = results_dir(config.profile)
-    name = result_name("vae", config.latent_dim)  # vae, or vae_z16 at another latent size
-    started = time.perf_counter()
-    _, x_test = prepare_images(config, run.data)
-    samples = sample(model, config.export_samples, config.seed)
-    atomic_write_npz(folder / f"{name}_samples.npz", images=samples)
-    means = encode(model, x_test)
-    atomic_write_npz(
-        folder / f"{name}_latent.npz",
-        means=means,
-        labels=np.asarray(run.data.y_test, dtype=np.uint8),
-    )
-    atomic_write_npz(  # Dec(E[z|x]) of every test digit: "label kept" in the comparison
-        folder / f"{name}_reconstructions.npz",
-        images=decode_uint8(model, means),
-        labels=np.asarray(run.data.y_test, dtype=np.uint8),
-    )
-    save_weights(model, folder / f"{name}.weights.h5")
-    train_seconds = float(sum(run.epoch_seconds))
-    payload = {
-        "history": run.history,
-        "epoch_seconds": run.epoch_seconds,
-        "validation_seconds": run.validation_seconds,
-        "wall_time_seconds": train_seconds + float(sum(run.validation_seconds)),
-        "images_per_second": run.images_per_epoch * len(run.epoch_seconds) / train_seconds,
-        "parameters": count_parameters(model),
-        "resumed_from_epoch": run.resumed_from,
-        "samples": {"count": int(len(samples)), "kind": "decoder Bernoulli means, z ~ N(0, I)"},
-        **(evaluation or {}),
-    }
-    payload.setdefault("timings", {})["export_seconds"] = time.perf_counter() - started
-    return write_results(config.profile, name, payload, config)
-
-
-def load(config, path: str | os.PathLike | None = None) -> VAE:
-    """The exported VAE of `config` (default: runs/<profile>/results/vae.weights.h5)."""
-    model = build_vae(config)
-    name = result_name("vae", config.latent_dim)
-    model.load_weights(path or results_dir(config.profile) / f"{name}.weights.h5")
-    return model
-
-
 __all__ = [
     "VAE",
-    "VAETraining",
+    "VAEModel",
+    "build",
     "build_decoder",
     "build_encoder",
     "build_vae",
-    "checkpoint_variables",
     "conv_encoder",
-    "count_parameters",
-    "decode",
     "decode_means",
     "decode_uint8",
     "dense_encoder",
     "elbo",
-    "encode",
     "encode_means",
-    "export_results",
     "fixed_latents",
     "iwae_bound",
     "kl_to_standard_normal",
@@ -649,8 +617,5 @@ __all__ = [
     "prepare_images",
     "prior_samples",
     "reconstruction_loss",
-    "sample",
-    "train",
-    "training_fields",
     "training_images_per_second",
 ]

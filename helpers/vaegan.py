@@ -34,14 +34,15 @@ Building blocks are reused, not copied: the decoder is the DCGAN generator
 discriminator with its l-th LeakyReLU block exposed as a second output, the encoder is the VAE's
 convolutional Gaussian encoder (`helpers.vae.build_encoder`), the KL is the VAE's closed form.
 
-All randomness of training is a function of (seed, epoch, step): batches from
-`batches_with_noise(..., seed, epoch, ...)`, reparameterisation and prior noise from
-`tf.random.stateless_normal(seed=[seed, epoch * 100000 + step])`, so a run resumed at epoch e
-computes exactly what an uninterrupted run computes.
+All randomness of training is a function of (seed, epoch, step): batches, reparameterisation
+and prior noise from `batches_with_noise(..., seed, epoch, ...)` (helpers.data), so a run
+resumed at epoch e computes exactly what an uninterrupted run computes.
 
-    run = train(config, dataset)   # the shared loop of helpers.training; resumes if it can
-    export_results(run)            # test-set losses and latent codes from dataset's test split
-    model = load(config)           # sample(model, n, seed), encode(model, x), decode(model, z)
+    start = vae.load(start_vae_config(config))   # when config.start_from_vae (the caller loads)
+    model = build(config, start_vae=start)       # helpers.training's interface
+    run = train(model, dataset)      # helpers.training.train; resumes if it can
+    record = model.export(run)       # test-set losses and latent codes from dataset's test split
+    model = load(config)             # model.sample(n, seed), model.encode(x), model.decode(z)
 
 The model is thin on purpose: it supplies its networks, its step and its history keys; the
 epoch loop, checkpoints and exports' plumbing are the ones every model here uses.
@@ -52,23 +53,20 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from helpers import dcgan, vae
-from helpers.config import VAEGANConfig
-from helpers.data import Dataset, batches_with_noise, binarize, to_gan_range, to_uint8_images
+from helpers.config import VAEConfig, VAEGANConfig
+from helpers.data import IMAGE_TENSOR_SHAPE, Dataset, batches_with_noise, to_uint8_images
+from helpers.fused import Conv2DTranspose
 from helpers.results import result_name
-from helpers.runs import atomic_write_npz, results_dir, save_weights, write_results
-from helpers.training import TrainingRun, configure_precision, seed_everything, train_loop
+from helpers.runs import load_weights
+from helpers.training import TrainedModel, TrainingRun, configure_precision, seed_everything
 
 MODEL = "vaegan"
-IMAGE_SHAPE = (28, 28, 1)
 LOG_2PI = math.log(2.0 * math.pi)
 # Per-epoch means of these, in this order, are the history. d_loss / g_loss / d_real / d_fake
 # carry the DCGAN's names (D's loss, G's non-saturating loss, D(x), D(Dec(z_p)) = "D(G(z))").
@@ -108,7 +106,7 @@ WARMUP_KEYS = ("encoder_loss", "decoder_loss", "prior", "llike", "llike_pixel", 
                "g_trained")  # fmt: skip
 WARMUP_ADAM = {"learning_rate": 1e-3, "beta_1": 0.9}  # Keras' Adam defaults (the VAE's optimizer)
 PARTS = ("encoder", "decoder", "discriminator")
-# Seed streams of the fixed noise; training noise uses epoch * 100000 + step, far below these.
+# Seed streams of the fixed noise, above every stream the training noise uses.
 EPOCH_SAMPLE_STREAM = dcgan.EPOCH_SAMPLE_STREAM
 EXPORT_SAMPLE_STREAM = dcgan.EXPORT_SAMPLE_STREAM
 TEST_NOISE_STREAM = 2**30 + 3
@@ -130,32 +128,35 @@ def build_encoder(config: VAEGANConfig) -> keras.Model:
 def build_decoder(config: VAEGANConfig) -> keras.Model:
     """Dec = Gen: z [N, latent] -> images float32 [N, 28, 28, 1] in [-1, 1] (DCGAN generator).
 
-    With `decoder_batchnorm=False`: the same layers (dense 7x7xw0, transposed convolutions,
-    tanh) with biases and ReLU and no batch norm, He-normal weights (N(0, 0.02) without batch
-    norm would shrink the signal layer by layer). Without batch norm a decoded image depends on
-    its own code only, the same in training and inference mode, and the batch mixing posterior
-    and prior codes no longer shares statistics between them.
+    With `decoder_batchnorm=False`: the same layers (dense 7x7xw0, the DCGAN's transposed
+    convolutions of helpers.fused, tanh) with biases and ReLU and no batch norm, He-normal
+    weights (N(0, 0.02) without batch norm would shrink the signal layer by layer). Without
+    batch norm a decoded image depends on its own code only, the same in training and inference
+    mode, and the batch mixing posterior and prior codes no longer shares statistics between
+    them.
     """
     if config.decoder_batchnorm:
         return dcgan.build_generator(config)
+    config = config.resolved()
     widths, k, seed, policy = (
         config.generator_widths,
         config.kernel_size,
         config.seed,
         config.precision,
     )
-    he = lambda index: keras.initializers.HeNormal(seed=seed * 1000 + index)  # noqa: E731
+    he = lambda index: keras.initializers.HeNormal(seed=seed * dcgan.LAYER_SEEDS + index)  # noqa: E731
+    side = dcgan.BASE_SIZE
     z = keras.Input((config.latent_dim,), name="z")
     x = keras.layers.Dense(
-        7 * 7 * widths[0], kernel_initializer=he(0), dtype=policy, name="project"
+        side * side * widths[0], kernel_initializer=he(0), dtype=policy, name="project"
     )(z)
-    x = keras.layers.Reshape((7, 7, widths[0]), dtype=policy, name="reshape")(x)
+    x = keras.layers.Reshape((side, side, widths[0]), dtype=policy, name="reshape")(x)
     x = keras.layers.ReLU(dtype=policy, name="project_relu")(x)
     outputs = [*widths[1:], 1]
     for index, width in enumerate(outputs):
         last = index == len(outputs) - 1
         stride = 2 if index >= len(outputs) - 2 else 1
-        x = keras.layers.Conv2DTranspose(
+        x = Conv2DTranspose(
             width, k, strides=stride, padding="same",
             kernel_initializer=he(10 + 2 * index), dtype=policy,
             name="output" if last else f"deconv{index + 1}",
@@ -183,24 +184,18 @@ def build_discriminator(config: VAEGANConfig) -> keras.Model:
     return keras.Model(plain.input, [plain.output, features], name="discriminator")
 
 
-def load_start_vae(config: VAEGANConfig):
-    """The exported VAE a `start_from_vae` VAE-GAN starts from, its networks built in the
-    VAE-GAN's precision (the trained weights are float32 either way); a clear error if it is
-    missing."""
-    try:
-        return vae.load(dataclasses.replace(config.start_vae_config(), precision=config.precision))
-    except (FileNotFoundError, OSError) as error:
-        name = result_name("vae", config.latent_dim)
-        raise FileNotFoundError(
-            f"start_from_vae needs the VAE of latent {config.latent_dim} exported under profile "
-            f"{config.profile!r} ({results_dir(config.profile) / (name + '.weights.h5')}): run "
-            f"03_vae.ipynb with that profile first ({error})"
-        ) from error
+def start_vae_config(config: VAEGANConfig) -> VAEConfig:
+    """The config of the trained VAE a `start_from_vae` VAE-GAN starts from (notebook 03's of
+    the same profile, data set, latent size and seed), its networks built in the VAE-GAN's
+    precision (the trained weights are float32 either way). The caller loads that VAE
+    (`helpers.vae.load`) and passes it to `build`."""
+    return dataclasses.replace(config.start_vae_config(), precision=config.precision)
 
 
 def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
-    """(encoder, decoder) of a VAE-GAN started from a trained VAE (`helpers.vae.VAE`), sharing
-    its layers and so its weights (issue 13's experiment, benchmarks/vaegan_from_vae.py).
+    """(encoder, decoder) of a VAE-GAN started from a trained VAE (anything with the VAE's
+    `encoder` and `decoder`, e.g. `helpers.vae.VAEModel`), sharing its layers and so its
+    weights.
 
     The encoder reads the VAE-GAN's images in [-1, 1] as the VAE's in [0, 1], (x + 1) / 2; the
     decoder turns the VAE's Bernoulli logits l into tanh(l / 2) = 2 sigmoid(l) - 1, the VAE's
@@ -208,7 +203,7 @@ def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
     Codes and images leave the pair in float32 whatever the VAE's dtype policy, as they leave
     the DCGAN's generator (the losses and the discriminator's input are float32).
     """
-    images = keras.Input((28, 28, 1), name="image")
+    images = keras.Input(IMAGE_TENSOR_SHAPE, name="image")
     z_mean, z_log_var = model.encoder(keras.layers.Rescaling(0.5, offset=0.5)(images))
     codes = [keras.layers.Activation("linear", dtype="float32")(t) for t in (z_mean, z_log_var)]
     encoder = keras.Model(images, codes, name="encoder")
@@ -222,7 +217,7 @@ def networks_from_vae(model) -> tuple[keras.Model, keras.Model]:
 
 def bundle_networks(encoder, decoder, discriminator) -> keras.Model:
     """One functional model holding all three networks: what `vaegan.weights.h5` stores."""
-    images = keras.Input(IMAGE_SHAPE, name="images")
+    images = keras.Input(IMAGE_TENSOR_SHAPE, name="images")
     z = keras.Input((int(decoder.inputs[0].shape[-1]),), name="z")
     return keras.Model(
         [images, z], [*encoder(images), decoder(z), *discriminator(images)], name="vaegan"
@@ -287,26 +282,29 @@ def balance_flags(config: VAEGANConfig, real_logits, fake_logits):
 # --- the model -------------------------------------------------------------------------------
 
 
-class VAEGAN:
+class VAEGAN(TrainedModel):
     """Encoder, decoder, discriminator, three optimizers and the `tf.function` training step."""
 
-    name = MODEL
+    family = MODEL
 
-    def __init__(
-        self,
-        config: VAEGANConfig,
-        images: np.ndarray | None = None,
-        diagnosis_images: np.ndarray | None = None,
-    ):
-        self.config = config
-        self.images = images  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
+    def __init__(self, config: VAEGANConfig, start_vae=None):
+        """`start_vae`: the trained VAE whose encoder and decoder a `start_from_vae` config
+        fine-tunes (shared, not copied); unused otherwise."""
+        self.config = config = config.resolved()
+        self.name = result_name(MODEL, config.latent_dim)
+        self.data = None
+        self.images = None  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         # float32 [n, 28, 28, 1] in [-1, 1] (test images): diagnosed after every epoch if given
-        self.diagnosis_images = diagnosis_images
-        self.history_keys = HISTORY_KEYS + (DIAGNOSIS_KEYS if diagnosis_images is not None else ())
+        self.diagnosis_images = None
         configure_precision(config.precision)  # the VAE encoder follows the global policy
         if config.start_from_vae:
-            self.encoder, self.decoder = networks_from_vae(load_start_vae(config))
-            configure_precision(config.precision)  # loading the VAE set the VAE's policy
+            if start_vae is None:
+                raise ValueError(
+                    "start_from_vae: pass the trained VAE to start from, e.g. "
+                    "build(config, start_vae=helpers.vae.load(start_vae_config(config))) "
+                    "(notebook 03 exports it)"
+                )
+            self.encoder, self.decoder = networks_from_vae(start_vae)
         else:
             self.encoder = build_encoder(config)
             self.decoder = build_decoder(config)
@@ -348,6 +346,11 @@ class VAEGAN:
     @property
     def latent_dim(self) -> int:
         return self.config.latent_dim
+
+    @property
+    def history_keys(self) -> tuple[str, ...]:
+        """The losses, and the diagnosis scalars when test images are diagnosed every epoch."""
+        return HISTORY_KEYS + (DIAGNOSIS_KEYS if self.diagnosis_images is not None else ())
 
     @property
     def variables(self) -> dict[str, list]:
@@ -500,7 +503,15 @@ class VAEGAN:
         del tape
         return norms
 
-    # --- what the shared loop (helpers.training.train_loop) calls ---------------------------
+    # --- the interface of helpers.training.GenerativeModel ----------------------------------
+
+    def use_data(self, data: Dataset) -> None:
+        """Train on `data.x_train[:train_size]` in [-1, 1]; diagnose its first
+        `config.diagnose_images` test images after every epoch."""
+        self.data = data
+        self.images, x_test = prepare_images(self.config, data)
+        count = self.config.diagnose_images
+        self.diagnosis_images = x_test[:count] if count and len(x_test) else None
 
     @property
     def images_per_epoch(self) -> int:
@@ -548,6 +559,10 @@ class VAEGAN:
         """Posterior means E_q[z|x] float32 [N, latent] for images float32 in [-1, 1]."""
         return vae.encode_means(self, images, batch_size)
 
+    def encode(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Posterior means E_q[z|x] float32 [N, latent] for images float32 in [-1, 1]."""
+        return self.encode_means(images, batch_size)
+
     def decode(self, z, batch_size: int = 1000) -> np.ndarray:
         """Dec(z): float32 [N, 28, 28, 1] in [-1, 1]."""
         z = np.asarray(z, np.float32)
@@ -565,6 +580,68 @@ class VAEGAN:
         """Dec(E_q[z|x]): the reconstruction through the posterior mean, uint8 [N, 28, 28]."""
         return self.generate(self.encode_means(images, batch_size), batch_size)
 
+    def sample(self, n: int, seed: int) -> np.ndarray:
+        """`n` images Dec(z_p), z_p ~ N(0, I) drawn from `seed`: uint8 [n, 28, 28]. With the
+        config's seed and export_samples, these are the exported samples."""
+        noise = tf.random.stateless_normal([n, self.latent_dim], seed=[seed, EXPORT_SAMPLE_STREAM])
+        return self.generate(noise)
+
+    def exported_arrays(self, run: TrainingRun) -> dict:
+        """vaegan_samples.npz, vaegan_epoch_samples.npz, vaegan_latent.npz,
+        vaegan_reconstructions.npz (Dec(E[z|x]) of every test digit, uint8, with their labels)
+        and vaegan.weights.h5 (`vaegan_z16...` at another latent size than the paper's 2)."""
+        config = self.config
+        _, test_images = prepare_images(config, run.data)
+        means = self.encode(test_images)
+        return {
+            "samples": self.sample(config.export_samples, config.seed),
+            "weights": self.networks,
+            "epoch_samples": run.epoch_samples,
+            "latent": means,
+            "reconstructions": to_uint8_images(self.decode(means), value_range=(-1.0, 1.0)),
+            "labels": np.asarray(run.data.y_test, dtype=np.uint8),
+        }
+
+    def export_metrics(self, run: TrainingRun) -> dict:
+        """The test-set losses, the diagnosis and the feature layer's size."""
+        config = self.config
+        _, test_images = prepare_images(config, run.data)
+        layer_shape = self.discriminator.outputs[1].shape[1:]
+        feature_count = int(np.prod(layer_shape))
+        return {
+            "test": evaluate_test_set(self, test_images),
+            "diagnosis": diagnose(self, test_images[: max(config.diagnose_images, 1000)]),
+            "feature_layer": {
+                "name": feature_layer_name(config),
+                "shape": [int(d) for d in layer_shape],
+                "features": feature_count,
+                "llike_constant_nats": 0.5 * feature_count * LOG_2PI,
+            },
+            "samples": {
+                "count": int(config.export_samples),
+                "kind": "Dec(z_p), z_p ~ N(0, I), tanh range",
+            },
+        }
+
+
+def build(config: VAEGANConfig, start_vae=None) -> VAEGAN:
+    """The VAE-GAN of `config`, seeded, in the precision this machine resolves `config`'s to,
+    ready for `helpers.training.train`. `start_vae`: the trained VAE a `start_from_vae` config
+    starts from (load it with `helpers.vae.load(start_vae_config(config))`)."""
+    config = config.resolved()
+    seed_everything(config.seed)
+    return VAEGAN(config, start_vae)
+
+
+def load(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:
+    """The exported VAE-GAN of `config` (default: runs/<profile>/results/vaegan.weights.h5).
+    A `start_from_vae` VAE-GAN is built around an untrained VAE of its start config, whose
+    weights the exported file then overwrites with the fine-tuned ones."""
+    start = vae.build(start_vae_config(config)) if config.start_from_vae else None
+    model = build(config, start_vae=start)
+    load_weights(model.networks, config.profile, model.name, path)
+    return model
+
 
 # --- training --------------------------------------------------------------------------------
 
@@ -580,23 +657,6 @@ def prepare_images(config: VAEGANConfig, data: Dataset) -> tuple[np.ndarray, np.
     """(x_train[:train_size], x_test) as float32 [N, 28, 28, 1] in [-1, 1] (the decoder's tanh
     range), as for the DCGAN."""
     return dcgan.prepare_images(config, data)
-
-
-def train(
-    config: VAEGANConfig,
-    data: Dataset,
-    *,
-    resume: bool = True,
-    progress: bool = True,
-    on_epoch_end: Callable[[int, dict], None] | None = None,
-) -> TrainingRun:
-    """Train (or resume, or just reload) the VAE-GAN of `config` on `data.x_train` with the
-    shared loop (`helpers.training.train_loop`: NaN guard, per-epoch samples, checkpoints)."""
-    seed_everything(config.seed)
-    x, x_test = prepare_images(config, data)
-    probe = x_test[: config.diagnose_images] if config.diagnose_images and len(x_test) else None
-    model = VAEGAN(config, images=x, diagnosis_images=probe)
-    return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end, data=data)
 
 
 # --- diagnosis: why a VAE-GAN fails --------------------------------------------------------
@@ -716,193 +776,27 @@ def evaluate_test_set(model: VAEGAN, images: np.ndarray, batch_size: int = 500) 
     return {key: value / count for key, value in sums.items()}
 
 
-def reconstruction_rows(
-    model: VAEGAN,
-    images: np.ndarray,
-    labels: np.ndarray,
-    vae_model=None,
-    vae_config=None,
-    exported: dict[str, np.ndarray] | None = None,
-    per_class: int = 2,
-) -> dict[str, np.ndarray]:
-    """Figure 26's rows, title -> uint8 [M, 28, 28], for the first `per_class` test images of
-    each digit (images uint8 [N, 28, 28], labels [N]): the images, this model's Dec(E[z|x]),
-    the VAE's decoder means at E[z|x] when `vae_model` is given (binarised as its `vae_config`
-    says), and each of `exported` (title -> reconstructions of all N images, from another
-    run's exports) that covers the chosen images."""
-    picked = np.concatenate([np.flatnonzero(labels == digit)[:per_class] for digit in range(10)])
-    originals = images[picked]
-    rows = {
-        "test images": originals,
-        "VAE-GAN: Dec(E[z|x])": model.reconstruct(to_gan_range(originals)),
-    }
-    if vae_model is not None:
-        binary = binarize(originals, vae_config.binarization, seed=vae_config.seed)
-        means = vae.encode_means(vae_model, binary)
-        rows["VAE: decoder mean at E[z|x]"] = vae.decode_uint8(vae_model, means)
-    for title, reconstructions in (exported or {}).items():
-        if picked.max() < len(reconstructions):
-            rows[f"{title}: Dec(E[z|x])"] = reconstructions[picked]
-    return rows
-
-
-def closing_measures(
-    model: VAEGAN,
-    test_images: np.ndarray,
-    latents: dict[str, tuple[np.ndarray, np.ndarray]],
-    samples: np.ndarray,
-    test_pixel_mse: float,
-    vae_model=None,
-    vae_config=None,
-    vae_samples: np.ndarray | None = None,
-    scored: int = 4000,
-    compared: int = 2000,
-) -> dict[str, dict[str, float]]:
-    """The numbers of notebook 04's closing section, each a dict model name -> value:
-
-    - `knn`: 5-NN accuracy (`metrics.latent_knn_accuracy`) on the first `scored` codes of each
-      of `latents` (name -> (means [N, L], labels [N])), half reference, half classified;
-    - `grey`: grey-pixel share of the first `compared` test images (uint8 [N, 28, 28]), of the
-      VAE-GAN's `samples` and, with `vae_model`, of `vae_samples` when given;
-    - `pixel_mse`: `test_pixel_mse` (the VAE-GAN's, over the whole test set) or, with
-      `vae_model`, both models' MSE in [0, 1] intensities on the first `compared` test images
-      (the VAE's on its binarised inputs, as its `vae_config` says).
-    """
-    from helpers import metrics
-    from helpers.data import to_unit_range
-
-    picked = slice(0, scored)
-    knn = {
-        name: metrics.latent_knn_accuracy(m[picked], y[picked]) for name, (m, y) in latents.items()
-    }
-    originals = test_images[:compared]
-    grey = {
-        "test images": metrics.grey_pixel_share(originals),
-        "VAE-GAN": metrics.grey_pixel_share(samples),
-    }
-    if vae_model is not None and vae_samples is not None:
-        grey["VAE"] = metrics.grey_pixel_share(vae_samples)
-    pixel_mse = {"VAE-GAN": test_pixel_mse}
-    if vae_model is not None:
-        test_binary = binarize(originals, vae_config.binarization, seed=vae_config.seed)
-        vae_reconstruction = vae.decode_means(vae_model, vae.encode_means(vae_model, test_binary))
-        pixel_mse["VAE"] = float(np.mean((vae_reconstruction - to_unit_range(originals)) ** 2))
-        ours = np.asarray(model.reconstruct(to_gan_range(originals)), np.float32) / 255
-        pixel_mse["VAE-GAN"] = float(np.mean((ours[..., None] - to_unit_range(originals)) ** 2))
-    return {"knn": knn, "grey": grey, "pixel_mse": pixel_mse}
-
-
-def load(config: VAEGANConfig, path: str | os.PathLike | None = None) -> VAEGAN:
-    """The exported VAE-GAN of `config` (default: runs/<profile>/results/vaegan.weights.h5)."""
-    model = VAEGAN(config)
-    name = result_name(MODEL, config.latent_dim)
-    model.networks.load_weights(path or results_dir(config.profile) / f"{name}.weights.h5")
-    return model
-
-
-def sample(model: VAEGAN, n: int, seed: int) -> np.ndarray:
-    """`n` images Dec(z_p), z_p ~ N(0, I) drawn from `seed`: uint8 [n, 28, 28]. With the
-    config's seed and export_samples, these are the exported samples."""
-    noise = tf.random.stateless_normal([n, model.latent_dim], seed=[seed, EXPORT_SAMPLE_STREAM])
-    return model.generate(noise)
-
-
-def encode(model: VAEGAN, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Posterior means E_q[z|x] float32 [N, latent] of images float32 [N, 28, 28, 1] in [-1, 1]."""
-    return model.encode_means(images, batch_size)
-
-
-def decode(model: VAEGAN, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Dec(z): float32 [N, 28, 28, 1] in [-1, 1]."""
-    return model.decode(z, batch_size)
-
-
-def export_results(run: TrainingRun, *, evaluation: dict | None = None) -> dict[str, Path]:
-    """Write vaegan.json, vaegan_samples.npz, vaegan_epoch_samples.npz, vaegan_latent.npz,
-    vaegan_reconstructions.npz (Dec(E[z|x]) of every test digit, uint8, with their
-    labels) and vaegan.weights.h5 into runs/<profile>/results/ (`vaegan_z16...` at another
-    latent size than the paper's 2); returns their paths.
-
-    The test split of the run's data set: its posterior means go to the latent file, and the
-    test-set losses and pixel reconstruction error to the JSON. `evaluation` (optional) adds
-    measured numbers to the JSON.
-    """
-    config, model = run.config, run.model
-    out = results_dir(config.profile)
-    name = result_name(MODEL, config.latent_dim)
-    began = time.perf_counter()
-    _, test_images = prepare_images(config, run.data)
-    samples = sample(model, config.export_samples, config.seed)
-    paths = {
-        "samples": atomic_write_npz(out / f"{name}_samples.npz", images=samples),
-        "epoch_samples": atomic_write_npz(
-            out / f"{name}_epoch_samples.npz",
-            images=run.epoch_samples,
-            epochs=run.epochs.astype(np.int32),
-        ),
-        "latent": atomic_write_npz(
-            out / f"{name}_latent.npz",
-            means=(means := encode(model, test_images)),
-            labels=np.asarray(run.data.y_test, dtype=np.uint8),
-        ),
-        "reconstructions": atomic_write_npz(
-            out / f"{name}_reconstructions.npz",
-            images=to_uint8_images(decode(model, means), value_range=(-1.0, 1.0)),
-            labels=np.asarray(run.data.y_test, dtype=np.uint8),
-        ),
-        "weights": save_weights(model.networks, out / f"{name}.weights.h5"),
-    }
-    layer_shape = model.discriminator.outputs[1].shape[1:]
-    feature_count = int(np.prod(layer_shape))
-    payload = {
-        "history": run.history,
-        "epoch_seconds": run.epoch_seconds,
-        "wall_time_seconds": run.wall_time_seconds,
-        "images_per_second": run.images_per_second,
-        "parameters": model.parameters(),
-        "images_per_epoch": run.images_per_epoch,
-        "resumed_from_epoch": run.resumed_from,
-        "final": run.final,
-        "test": evaluate_test_set(model, test_images),
-        "diagnosis": diagnose(model, test_images[: max(config.diagnose_images, 1000)]),
-        "feature_layer": {
-            "name": feature_layer_name(config),
-            "shape": [int(d) for d in layer_shape],
-            "features": feature_count,
-            "llike_constant_nats": 0.5 * feature_count * LOG_2PI,
-        },
-        "samples": {"count": int(len(samples)), "kind": "Dec(z_p), z_p ~ N(0, I), tanh range"},
-        **(evaluation or {}),
-    }
-    payload["export_seconds"] = time.perf_counter() - began
-    paths["json"] = write_results(config.profile, name, payload, config)
-    return paths
-
-
 __all__ = [
     "DIAGNOSIS_KEYS",
     "HISTORY_KEYS",
     "PARTS",
     "VAEGAN",
     "balance_flags",
+    "build",
     "build_decoder",
     "build_discriminator",
     "build_encoder",
     "bundle_networks",
-    "decode",
     "decoder_gan_loss",
     "diagnose",
     "diagnosis_scalars",
     "discriminator_loss",
-    "encode",
     "evaluate_test_set",
-    "export_results",
     "feature_layer_name",
     "feature_nll",
     "load",
     "pixel_nll",
     "prepare_images",
-    "sample",
-    "train",
+    "start_vae_config",
     "training_batches",
 ]

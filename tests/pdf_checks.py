@@ -41,9 +41,10 @@ def table_headers_in_pdf(pdf: Path, headers: list[str]) -> list[str]:
 
 
 def main_part_pages(pages: list[str]) -> int:
-    """How many pages come before the References: the report's main part (its chapters), the
-    length issue 14 bounds. The References page is the first whose text has a line that is
-    exactly "References" (the section's heading; the table of contents is not printed)."""
+    """How many pages come before the References: the report's main part (its chapters), whose
+    length tests/test_report_layout.py bounds. The References page is the first whose text has
+    a line that is exactly "References" (the section's heading; the table of contents is not
+    printed)."""
     for index, page in enumerate(pages):
         if any(line.strip() == "References" for line in page.splitlines()):
             return index

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 from helpers import colab
+from helpers.runs import atomic_write_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,3 +45,20 @@ def test_a_url_that_is_not_a_github_repository_is_refused(tmp_path):
     root = _project_copy(tmp_path, "file:///somewhere")
     with pytest.raises(colab.ColabLinkError, match="OWNER/NAME"):
         colab.repository_url(root)
+
+
+def test_rewrites_go_through_the_atomic_writer(tmp_path, monkeypatch):
+    root = _project_copy(tmp_path, "https://github.com/someone/fork-of-it")
+    written = []
+
+    def recording_writer(path, data):
+        written.append(Path(path).name)
+        return atomic_write_bytes(path, data)
+
+    monkeypatch.setattr(colab, "atomic_write_bytes", recording_writer)
+    colab.sync_colab_links(root, write=True)
+    assert sorted(written) == ["01_theory.ipynb", "README.md"]
+    notebook = nbformat.read(root / "notebooks" / "01_theory.ipynb", as_version=4)
+    nbformat.validate(notebook)  # a whole notebook, as nbformat.write leaves it
+    assert (root / "notebooks" / "01_theory.ipynb").read_text().endswith("}\n")
+    assert not list(root.rglob("*.tmp"))  # no temporary file left behind

@@ -2,7 +2,14 @@ import dataclasses
 
 import pytest
 
-from helpers.config import MODELS, PROFILES, ConfigError, config_from_dict, make_config
+from helpers.config import (
+    MODELS,
+    PROFILE_FIELDS,
+    PROFILES,
+    ConfigError,
+    config_from_dict,
+    make_config,
+)
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))
@@ -17,9 +24,7 @@ def test_paper_profile_is_the_papers_settings():
     gan, vae = make_config("dcgan", "paper"), make_config("vae", "paper")
     assert (gan.epochs, gan.batch_size, gan.learning_rate) == (200, 100, 1e-3)
     assert gan.train_size is None
-    from helpers.precision import auto_precision
-
-    assert gan.precision == auto_precision()  # "auto": what this machine computes natively
+    assert gan.precision == "auto"  # resolved when the model is built (TrainConfig.resolved)
     assert gan.snapshot_epochs == (1, 55, 100, 200)
     assert (vae.epochs, vae.batch_size, vae.learning_rate, vae.latent_dim) == (50, 100, 1e-3, 2)
     assert vae.train_size is None
@@ -90,56 +95,79 @@ def test_resolve_profile_names_a_bad_environment_value():
         resolve_profile("gpu", {}, lambda: False)
 
 
-def test_auto_precision_is_resolved_when_the_config_is_made(monkeypatch):
+# CPU flags of three kinds of machine (/proc/cpuinfo's `flags`), and the policy "auto" means there
+AVX2_ONLY = {"fpu", "sse2", "avx", "avx2", "fma"}
+AVX512_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512_bf16"}
+AMX = AVX512_BF16 | {"amx_bf16", "amx_tile"}
+MACHINES = {"avx2": AVX2_ONLY, "avx512_bf16": AVX512_BF16, "amx": AMX}
+
+
+def _pretend_machine(monkeypatch, flags: set[str], gpus: list[tuple[int, int]] = ()) -> None:
+    """helpers.precision reads these CPU flags and GPU compute capabilities, no ISA cap."""
     from helpers import precision
 
-    monkeypatch.setattr(precision, "auto_precision", lambda: "mixed_float16")
+    monkeypatch.setattr(precision, "cpu_flags", lambda cpuinfo=None: set(flags))
+    monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: list(gpus))
+    monkeypatch.delenv(precision.ISA_CAP_ENV, raising=False)
+
+
+def test_a_profile_is_the_same_on_every_machine(monkeypatch):
+    from helpers import precision
+
+    seen = {}
+    for machine, flags in MACHINES.items():
+        _pretend_machine(monkeypatch, flags)
+        seen[machine] = {
+            (model, profile): (config.to_dict(), config.fingerprint())
+            for model in MODELS
+            for profile in PROFILES
+            for config in [make_config(model, profile)]
+        }
+        seen[machine]["auto means"] = precision.auto_precision()
+    # the pretended machines do differ in what "auto" means ...
+    assert [seen[m].pop("auto means") for m in MACHINES] == [
+        "float32", "mixed_bfloat16", "mixed_bfloat16"
+    ]  # fmt: skip
+    # ... and not in any field of any profile, nor in the VAE-GAN's start VAE
+    assert seen["avx2"] == seen["avx512_bf16"] == seen["amx"]
+    assert seen["avx2"][("dcgan", "cpu")][0]["precision"] == "auto"
+    assert seen["avx2"][("vae", "cpu")][0]["epochs"] == PROFILE_FIELDS["vae"]["cpu"]["epochs"]
+    assert seen["avx2"][("dcgan", "cpu")][0]["epochs"] == PROFILE_FIELDS["dcgan"]["cpu"]["epochs"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "gpus", "expected"),
+    [
+        (AVX2_ONLY, [], "float32"),
+        (AVX512_BF16, [], "mixed_bfloat16"),
+        (AMX, [], "mixed_bfloat16"),
+        (AVX2_ONLY, [(7, 5)], "mixed_float16"),
+        (AVX2_ONLY, [(8, 0)], "mixed_bfloat16"),
+    ],
+)
+def test_resolved_gives_the_policy_of_the_machine_that_builds(monkeypatch, flags, gpus, expected):
+    from helpers.precision import resolve_precision
+
+    _pretend_machine(monkeypatch, flags, gpus)
     config = make_config("dcgan", "cpu")
-    assert config.precision == "mixed_float16"
-    assert config.to_dict()["precision"] == "mixed_float16"  # results never say "auto"
-    assert make_config("dcgan", "cpu", precision="float32").precision == "float32"
+    resolved = config.resolved()
+    assert resolved.precision == resolve_precision("auto") == expected
+    assert type(resolved) is type(config)
+    assert dataclasses.replace(resolved, precision="auto") == config  # nothing else changes
+    assert config.precision == "auto"  # the config itself is left as it was
+    assert resolved.resolved() == resolved
 
 
-def test_cpu_profile_on_a_float32_machine_takes_the_float32_budget(monkeypatch):
-    from helpers import config as config_module
-    from helpers.vae import make_vae_config
-
-    monkeypatch.setattr(config_module, "float32_cpu_machine", lambda: False)
-    full = {model: make_config(model, "cpu") for model in ("dcgan", "vae", "vaegan")}
-    monkeypatch.setattr(config_module, "float32_cpu_machine", lambda: True)
-    for model, fields in config_module.CPU_FLOAT32_FIELDS.items():
-        reduced = make_config(model, "cpu")
-        assert {name: getattr(reduced, name) for name in fields} == fields
-        assert reduced.epochs < full[model].epochs  # a smaller budget, not another model
-        unchanged = {"epochs", "snapshot_epochs"}
-        assert dataclasses.replace(reduced, **{n: getattr(full[model], n) for n in unchanged}) == (
-            dataclasses.replace(full[model], precision=reduced.precision)
-        )
-        overridden = make_config(model, "cpu", epochs=3, snapshot_epochs=(1,))
-        assert overridden.epochs == 3  # overrides win
-        for profile in ("smoke", "paper"):  # only cpu has a float32 budget
-            expected = config_module.PROFILE_FIELDS[model][profile]["epochs"]
-            assert make_config(model, profile).epochs == expected
-    assert make_config("vaegan", "cpu") == full["vaegan"]  # GAN epochs unchanged
-    # the VAE-GAN starts from the VAE this machine trains
-    start = make_config("vaegan", "cpu").start_vae_config()
-    assert start.epochs == config_module.CPU_FLOAT32_FIELDS["vae"]["epochs"]
-    shortened = make_vae_config("cpu", epochs=2)
-    assert shortened.snapshot_epochs == tuple(
-        sorted({e for e in config_module.CPU_FLOAT32_FIELDS["vae"]["snapshot_epochs"] if e <= 2}
-               | {2})
-    )  # fmt: skip
+def test_resolved_keeps_an_explicit_precision(monkeypatch):
+    _pretend_machine(monkeypatch, AMX)
+    config = make_config("dcgan", "cpu", precision="float32")
+    assert config.resolved() is config
+    assert make_config("vae", "cpu").resolved().precision == "float32"  # the VAE's default
 
 
-def test_float32_cpu_machine_follows_the_cpus_bfloat16(monkeypatch):
-    from helpers import config as config_module
-    from helpers import precision
-
-    monkeypatch.setattr(config_module, "_gpu_available", lambda: False)
-    monkeypatch.setattr(precision, "cpu_bfloat16_is_native", lambda: False)
-    assert config_module.float32_cpu_machine()
-    monkeypatch.setattr(precision, "cpu_bfloat16_is_native", lambda: True)
-    assert not config_module.float32_cpu_machine()
-    monkeypatch.setattr(precision, "cpu_bfloat16_is_native", lambda: False)
-    monkeypatch.setattr(config_module, "_gpu_available", lambda: True)
-    assert not config_module.float32_cpu_machine()  # a GPU: float32 is not slow there
+def test_resolved_configs_of_different_policies_have_different_fingerprints(monkeypatch):
+    fingerprints = {}
+    for machine in ("avx2", "amx"):
+        _pretend_machine(monkeypatch, MACHINES[machine])
+        fingerprints[machine] = make_config("dcgan", "cpu").resolved().fingerprint()
+    assert fingerprints["avx2"] != fingerprints["amx"]  # no checkpoint crosses policies

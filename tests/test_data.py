@@ -8,7 +8,12 @@ from helpers import data
 from helpers.data import DataError, load_dataset
 from tests.conftest import idx_bytes, tiny_arrays, write_idx_dir
 
-SHARED_DATA = os.environ.get(data.DATA_ENV)  # read before the fixture below clears it
+REAL_DATA = os.environ.get(data.DATA_ENV)  # read before the fixture below clears it
+# MNIST's test set per class 0..9 and its first training labels; Fashion-MNIST's mean pixel
+MNIST_TEST_CLASS_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+MNIST_FIRST_TRAIN_LABELS = [5, 0, 4, 1, 9]
+FASHION_MNIST_MEAN = 0.2860  # of x_train / 255
+FASHION_MNIST_TRAIN_PER_CLASS = 6000
 
 
 @pytest.fixture(autouse=True)
@@ -203,24 +208,13 @@ def test_batches_drop_the_incomplete_last_batch():
     assert [b.shape[0] for b in batches] == [4, 4]
 
 
-@pytest.mark.skipif(not SHARED_DATA, reason="shared data folder not configured")
+@pytest.mark.skipif(not REAL_DATA, reason=f"{data.DATA_ENV} not set")
 def test_real_mnist_and_fashion_mnist():
-    """The shared copies: class counts and first labels as documented in their README."""
-    mnist = load_dataset("mnist", SHARED_DATA)
+    """The real data sets: the published class counts, first labels and mean pixel."""
+    mnist = load_dataset("mnist", REAL_DATA)
     assert mnist.x_train.shape == (60000, 28, 28) and mnist.x_test.shape == (10000, 28, 28)
-    assert list(np.bincount(mnist.y_test)) == [
-        980,
-        1135,
-        1032,
-        1010,
-        982,
-        892,
-        958,
-        1028,
-        974,
-        1009,
-    ]
-    assert list(mnist.y_train[:5]) == [5, 0, 4, 1, 9]
-    fashion = load_dataset("fashion_mnist", SHARED_DATA)
-    assert list(np.bincount(fashion.y_train)) == [6000] * 10
-    assert abs(fashion.x_train.mean() / 255 - 0.2860) < 1e-3
+    assert list(np.bincount(mnist.y_test)) == MNIST_TEST_CLASS_COUNTS
+    assert list(mnist.y_train[:5]) == MNIST_FIRST_TRAIN_LABELS
+    fashion = load_dataset("fashion_mnist", REAL_DATA)
+    assert list(np.bincount(fashion.y_train)) == [FASHION_MNIST_TRAIN_PER_CLASS] * 10
+    assert abs(fashion.x_train.mean() / 255 - FASHION_MNIST_MEAN) < 1e-3

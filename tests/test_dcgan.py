@@ -17,9 +17,10 @@ import tensorflow as tf
 
 from helpers import dcgan, fused
 from helpers.config import make_config
-from helpers.data import Dataset, to_uint8_images
-from helpers.runs import Checkpointer, read_json
-from helpers.training import NonFiniteLossError
+from helpers.data import IMAGE_SHAPE, Dataset, to_uint8_images
+from helpers.record import ResultsRecord, read_record
+from helpers.runs import Checkpointer, results_dir
+from helpers.training import NonFiniteLossError, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,6 +58,11 @@ def tiny_data(x_train=None) -> Dataset:
     return Dataset("mnist", x_train, labels, test, np.zeros(16, np.uint8), source="synthetic")
 
 
+def train_dcgan(config, data: Dataset, strategy=None, **options):
+    """`helpers.training.train` of a freshly built DCGAN of `config` on `data`."""
+    return train(dcgan.build(config, strategy), data, **options)
+
+
 def generator_weights(run) -> list[np.ndarray]:
     return [w.numpy() for w in run.model.generator.weights]
 
@@ -84,7 +90,7 @@ def test_shapes_dtypes_and_output_range(precision):
 
 
 def test_paper_architecture_has_the_dcgan_layers():
-    config = make_config("dcgan", "paper")
+    config = make_config("dcgan", "paper").resolved()  # precision "auto": what build() does
     generator, discriminator = dcgan.build_generator(config), dcgan.build_discriminator(config)
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in generator.layers}
     assert shapes["reshape"] == (7, 7, 256)
@@ -119,7 +125,7 @@ def test_architecture_rows_list_every_layer_of_both_networks_from_the_input():
 
 
 def test_initial_weights_are_normal_with_std_002():
-    config = make_config("dcgan", "paper")
+    config = make_config("dcgan", "paper").resolved()  # precision "auto": what build() does
     for model in (dcgan.build_generator(config), dcgan.build_discriminator(config)):
         kernels = [w.numpy() for w in model.weights if w.name == "kernel" and w.numpy().size > 5000]
         assert kernels, model.name
@@ -210,14 +216,14 @@ def test_averaged_generator_tracks_g_step_by_step_and_is_what_samples():
 @pytest.mark.slow
 def test_same_seed_gives_identical_history(project_root, monkeypatch):
     config = tiny_config(epochs=1)
-    first = dcgan.train(config, tiny_data(), progress=False)
+    first = train_dcgan(config, tiny_data(), progress=False)
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "second"))
-    second = dcgan.train(config, tiny_data(), progress=False)
+    second = train_dcgan(config, tiny_data(), progress=False)
     assert second.resumed_from == 0  # trained again, not reloaded
     assert first.history == second.history
     for a, b in zip(generator_weights(first), generator_weights(second), strict=True):
         np.testing.assert_array_equal(a, b)
-    other = dcgan.train(tiny_config(epochs=1, seed=1), tiny_data(), progress=False)
+    other = train_dcgan(tiny_config(epochs=1, seed=1), tiny_data(), progress=False)
     assert other.resumed_from == 0  # another config never resumes this one's checkpoint
     assert other.history["d_loss"] != first.history["d_loss"]
 
@@ -231,7 +237,7 @@ class Interrupted(Exception):
 def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch, average):
     config = tiny_config(epochs=3, generator_average=average)
     images = tiny_images()
-    uninterrupted = dcgan.train(config, tiny_data(images), progress=False)
+    uninterrupted = train_dcgan(config, tiny_data(images), progress=False)
 
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "interrupted"))
 
@@ -240,9 +246,9 @@ def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        dcgan.train(config, tiny_data(images), progress=False, on_epoch_end=stop_after_epoch_2)
+        train_dcgan(config, tiny_data(images), progress=False, on_epoch_end=stop_after_epoch_2)
     assert Checkpointer("smoke", "dcgan", config).latest_epoch == 2
-    resumed = dcgan.train(config, tiny_data(images), progress=False)
+    resumed = train_dcgan(config, tiny_data(images), progress=False)
     assert resumed.resumed_from == 2
     assert resumed.history == uninterrupted.history  # exactly, not approximately
     assert len(resumed.epoch_seconds) == 3  # the first two come from the checkpoint
@@ -259,23 +265,22 @@ def test_interrupted_then_resumed_equals_uninterrupted(project_root, monkeypatch
     ):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
-    again = dcgan.train(
-        config, tiny_data(images), progress=False
-    )  # finished: reload, train nothing
+    # finished: reload, train nothing
+    again = train_dcgan(config, tiny_data(images), progress=False)
     assert again.resumed_from == 3 and again.history == uninterrupted.history
 
 
 @pytest.mark.slow
 def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root):
     images = tiny_images()
-    dcgan.train(tiny_config(epochs=1), tiny_data(images), progress=False)
+    train_dcgan(tiny_config(epochs=1), tiny_data(images), progress=False)
     checkpointer = Checkpointer("smoke", "dcgan", tiny_config(epochs=1))
     saved = (checkpointer.directory / "state-0001.npz").read_bytes()
 
     poisoned = dcgan.gan_images(tiny_config(), images).copy()
     poisoned[::7] = np.nan  # a corrupt batch: D(x) and both losses become NaN
     with pytest.raises(NonFiniteLossError, match="epoch 2.*last good checkpoint"):
-        dcgan.train(tiny_config(epochs=2), tiny_data(poisoned), progress=False)
+        train_dcgan(tiny_config(epochs=2), tiny_data(poisoned), progress=False)
     assert checkpointer.latest_epoch == 1
     assert (checkpointer.directory / "state-0001.npz").read_bytes() == saved
     assert not (checkpointer.directory / "state-0002.npz").exists()
@@ -285,22 +290,25 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root
 def test_absurd_learning_rate_is_caught(project_root):
     config = tiny_config(epochs=1, learning_rate=1e30)
     with pytest.raises(NonFiniteLossError, match="epoch 1"):
-        dcgan.train(config, tiny_data(), progress=False)
+        train_dcgan(config, tiny_data(), progress=False)
     assert Checkpointer("smoke", "dcgan", config).latest_epoch == 0
 
 
 @pytest.mark.slow
 def test_exports_follow_the_results_contract(project_root):
     config = tiny_config(epochs=2, snapshot_epochs=(1, 2))
-    run = dcgan.train(config, tiny_data(), progress=False)
-    paths = dcgan.export_results(run)
-    record = read_json(paths["json"])
-    for key in ("config", "seed", "environment", "history", "epoch_seconds", "wall_time_seconds",
-                "images_per_second", "parameters"):  # fmt: skip
-        assert key in record, key
-    assert set(record["history"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert all(len(v) == 2 for v in record["history"].values())
-    assert record["parameters"]["generator"] == run.model.generator.count_params()
+    run = train_dcgan(config, tiny_data(), progress=False)
+    run.model.export(run)
+    folder = results_dir(config.profile)
+    record = read_record(folder / "dcgan.json")
+    paths = {kind: folder / name for kind, name in record.files.items()}
+    assert record.config == config.to_dict() and record.seed == config.seed
+    assert record.environment["seed"] == config.seed and record.environment["numpy"]
+    assert len(record.timings.epoch_seconds) == 2 and record.timings.wall_time_seconds > 0
+    assert record.timings.images_per_second > 0
+    assert set(record.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(len(v) == 2 for v in record.history.values())
+    assert record.parameters["generator"] == run.model.generator.count_params()
     with np.load(paths["samples"]) as saved:
         assert saved["images"].shape == (40, 28, 28) and saved["images"].dtype == np.uint8
     with np.load(paths["epoch_samples"]) as saved:
@@ -317,8 +325,9 @@ def test_exports_follow_the_results_contract(project_root):
 @pytest.mark.slow
 def test_exports_and_reloads_the_averaged_generator(project_root):
     config = tiny_config(epochs=1, generator_average=0.9)
-    run = dcgan.train(config, tiny_data(), progress=False)
-    paths = dcgan.export_results(run)
+    run = train_dcgan(config, tiny_data(), progress=False)
+    record = run.model.export(run)
+    paths = {kind: results_dir(config.profile) / name for kind, name in record.files.items()}
     noise = tf.random.stateless_normal(
         [40, config.latent_dim], seed=[config.seed, dcgan.EXPORT_SAMPLE_STREAM]
     )
@@ -331,6 +340,30 @@ def test_exports_and_reloads_the_averaged_generator(project_root):
     exported = reloaded.sampler(z, training=False).numpy()
     np.testing.assert_array_equal(exported, run.model.averaged_generator(z, training=False))
     assert not np.array_equal(exported, run.model.generator(z, training=False).numpy())
+
+
+@pytest.mark.slow
+def test_built_model_samples_by_seed_and_exports_its_record(project_root):
+    """The common interface (helpers.training.GenerativeModel): build, sample, train, export."""
+    config = tiny_config(epochs=1)
+    model = dcgan.build(config)
+    assert isinstance(model, dcgan.DCGAN) and model.name == "dcgan"
+    first, again, other = model.sample(6, 5), model.sample(6, 5), model.sample(6, 6)
+    assert first.shape == (6, *IMAGE_SHAPE) and first.dtype == np.uint8
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+    run = train(model, tiny_data(), progress=False)
+    assert run.model is model
+    record = model.export(run)
+    assert isinstance(record, ResultsRecord)
+    assert record.name == record.model == "dcgan"
+    folder = results_dir(config.profile)
+    assert record == read_record(folder / "dcgan.json")
+    assert set(record.files) == {"samples", "epoch_samples", "weights"}
+    assert all((folder / name).is_file() for name in record.files.values())
+    with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
+        np.testing.assert_array_equal(saved["images"], model.sample(40, config.seed))
 
 
 def test_prepare_images_rejects_bad_input():
@@ -356,10 +389,10 @@ DISTRIBUTED_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[1])
     from tests.test_dcgan import tiny_config, tiny_data
     from helpers import dcgan
+    from helpers.training import train
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    run = dcgan.train(tiny_config(epochs=1), tiny_data(),
-                            strategy=strategy, progress=False)
+    run = train(dcgan.build(tiny_config(epochs=1), strategy), tiny_data(), progress=False)
     kernel = run.model.generator.get_layer("deconv1").kernel.value  # the tf MirroredVariable
     replicas = strategy.experimental_local_results(kernel)
     copies = [v.numpy() for v in replicas]
@@ -411,9 +444,9 @@ def test_damaged_latest_checkpoint_resumes_to_the_undamaged_numbers(
 ):
     """The user whose disk filled up: state-0002.npz truncated (or corrupt), state-0001 whole."""
     config = tiny_config(epochs=2)
-    undamaged = dcgan.train(config, tiny_data(), progress=False)
+    undamaged = train_dcgan(config, tiny_data(), progress=False)
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(project_root / "damaged"))
-    dcgan.train(config, tiny_data(), progress=False)
+    train_dcgan(config, tiny_data(), progress=False)
     latest = Checkpointer("smoke", "dcgan", config).directory / "state-0002.npz"
     raw = bytearray(latest.read_bytes())
     if damage == "truncate":
@@ -422,7 +455,7 @@ def test_damaged_latest_checkpoint_resumes_to_the_undamaged_numbers(
         raw[len(raw) // 2 : len(raw) // 2 + 64] = bytes(64)
     latest.write_bytes(bytes(raw))
     with pytest.warns(RuntimeWarning, match="state-0002.npz is damaged"):
-        resumed = dcgan.train(config, tiny_data(), progress=False)
+        resumed = train_dcgan(config, tiny_data(), progress=False)
     assert resumed.resumed_from == 1
     assert resumed.history == undamaged.history  # the same final numbers, exactly
     for a, b in zip(generator_weights(resumed), generator_weights(undamaged), strict=True):

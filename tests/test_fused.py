@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -164,3 +167,101 @@ def test_the_filter_gradients_ops_are_named_after_the_layer_as_tensorflows_are()
     backward = [name for name in convolutions if "gradient_tape" in name]
     assert len(convolutions) == 3 and len(backward) == 2  # forward, input and filter gradients
     assert all(name.startswith("gradient_tape/generator/") for name in backward), backward
+
+
+# --- the Keras internals fused.py relies on ------------------------------------------------------
+
+REVISIT = "helpers/fused.py must be revisited before raising the keras bound in pyproject.toml"
+
+
+def _attributes_read_by_fused() -> dict[type, set[str]]:
+    """{Keras parent class: every `self.<name>` a class of helpers/fused.py reads}, less the
+    names that class defines itself (its own methods)."""
+    tree = ast.parse(Path(fused.__file__).read_text(encoding="utf-8"))
+    found: dict[type, set[str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        cls = getattr(fused, node.name)
+        parent = cls.__mro__[1]
+        if not parent.__module__.startswith("keras"):
+            continue  # KerasInternalsError
+        names = {
+            n.attr
+            for n in ast.walk(node)
+            if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "self"
+        }
+        found[parent] = names - set(vars(cls))
+    return found
+
+
+def _built_keras_objects() -> dict[type, object]:
+    """One built object of each Keras class that fused.py subclasses (Keras' own, not ours)."""
+    conv = keras.layers.Conv2DTranspose(2, 3, padding="same")
+    conv.build((None, 4, 4, 1))
+    norm = keras.layers.BatchNormalization()
+    norm.build((None, 4, 4, 2))
+    adam = keras.optimizers.Adam()
+    adam.build([keras.Variable(np.zeros(3, np.float32))])
+    return {type(conv): conv, type(norm): norm, type(adam): adam}
+
+
+def test_every_keras_attribute_fused_reads_exists_in_the_installed_keras():
+    read = _attributes_read_by_fused()
+    assert set(read) == {
+        keras.layers.Conv2DTranspose, keras.layers.BatchNormalization, keras.optimizers.Adam
+    }  # fmt: skip
+    assert any(name.startswith("_") for names in read.values() for name in names)
+    objects = _built_keras_objects()
+    for parent, names in read.items():
+        for name in sorted(names):
+            assert hasattr(objects[parent], name), (
+                f"Keras {keras.__version__}: {parent.__name__}.{name}, which helpers/fused.py "
+                f"reads, does not exist; {REVISIT}"
+            )
+    variable = keras.Variable(np.zeros(2, np.float32))
+    assert isinstance(variable.handle, tf.Tensor), (
+        f"Keras {keras.__version__}: keras.Variable.handle (the resource the fused Adam kernel "
+        f"updates) is gone; {REVISIT}"
+    )
+
+
+def test_the_import_time_and_build_time_checks_cover_what_fused_reads():
+    for parent, names in _attributes_read_by_fused().items():
+        unchecked = names - set(fused.KERAS_INTERNALS[parent])
+        assert not unchecked, f"add {sorted(unchecked)} to fused.KERAS_INTERNALS[{parent}]"
+    assert fused.keras_class_problems() == [], f"{fused.keras_class_problems()}; {REVISIT}"
+    for obj in _built_keras_objects().values():
+        assert fused.keras_object_problems(obj) == [], REVISIT
+
+
+def _defining_class(cls: type, name: str) -> type:
+    return next(c for c in cls.__mro__ if name in vars(c))
+
+
+def test_a_keras_without_a_private_method_fails_on_import_naming_it(monkeypatch):
+    adam = keras.optimizers.Adam
+    monkeypatch.delattr(_defining_class(adam, "_get_variable_index"), "_get_variable_index")
+    with pytest.raises(fused.KerasInternalsError) as error:
+        fused.require_keras_internals(fused.keras_class_problems())
+    message = str(error.value)
+    assert "keras.optimizers.Adam._get_variable_index is missing" in message
+    assert "revisit fused.py" in message and "pyproject.toml" in message
+
+
+def test_a_changed_signature_of_an_overridden_method_fails_naming_it(monkeypatch):
+    monkeypatch.setattr(keras.layers.BatchNormalization, "call", lambda self, x, training: x)
+    with pytest.raises(fused.KerasInternalsError, match=r"BatchNormalization\.call takes"):
+        fused.require_keras_internals(fused.keras_class_problems())
+
+
+def test_an_adam_whose_build_no_longer_makes_the_moments_fails_when_built(monkeypatch):
+    def base_build_only(self, var_list):  # a Keras whose Adam keeps its moments elsewhere
+        return super(keras.optimizers.Adam, self).build(var_list)
+
+    monkeypatch.setattr(keras.optimizers.Adam, "build", base_build_only)
+    optimizer = fused.Adam(1e-3)
+    with pytest.raises(fused.KerasInternalsError, match="Adam._momentums is missing"):
+        optimizer.build([keras.Variable(np.zeros(3, np.float32))])

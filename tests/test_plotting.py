@@ -107,7 +107,7 @@ def test_architecture_figure_draws_a_box_per_row_and_totals_the_parameters():
 
 
 def test_architecture_figure_refuses_a_model_instead_of_rows():
-    class Model:  # what the figure took before: a built network
+    class Model:  # a built network, not the rows describing it
         layers = []
 
     with pytest.raises(TypeError, match="dcgan.architecture_rows"):

@@ -1,7 +1,13 @@
-"""`precision="auto"`: resolved from CPU flags and GPU compute capability, injected here."""
+"""`precision="auto"`: the exact policy chosen for given CPU flags, oneDNN ISA caps and GPUs,
+each injected (as arguments, or by standing in for /proc/cpuinfo, $ONEDNN_MAX_CPU_ISA and
+TensorFlow's device list)."""
+
+import sys
+import types
 
 import pytest
 
+from helpers import precision
 from helpers.precision import (
     auto_precision,
     cpu_bfloat16_is_native,
@@ -24,7 +30,7 @@ def test_cpu_flags_reads_the_flags_line():
     [
         (AVX2, "float32"),  # bfloat16 would be emulated
         (AVX2.replace("fma", "fma avx512f avx512bw"), "float32"),  # AVX-512 without BF16
-        (AVX512_BF16, "mixed_bfloat16"),  # native bfloat16 without AMX: measured faster
+        (AVX512_BF16, "mixed_bfloat16"),  # native bfloat16 without AMX
         (AMX, "mixed_bfloat16"),
         ("", "float32"),
     ],
@@ -74,5 +80,69 @@ def test_explicit_precision_is_kept():
     )
 
 
-def test_this_machine_resolves_to_a_known_policy():
-    assert auto_precision(gpu_capabilities=[]) in {"float32", "mixed_bfloat16", "mixed_float16"}
+def test_cpu_flags_reads_an_arm_features_line_and_no_file():
+    assert cpu_flags("processor\t: 0\nFeatures\t: fp asimd bf16\n") == {"fp", "asimd", "bf16"}
+    assert cpu_flags("") == set()
+
+
+@pytest.fixture
+def machine(monkeypatch, tmp_path):
+    """Stand in for /proc/cpuinfo, $ONEDNN_MAX_CPU_ISA and TensorFlow's GPUs; returns
+    set_machine(cpuinfo, cap=None, gpus=[(major, minor) or None per GPU])."""
+
+    def set_machine(cpuinfo: str | None, cap: str | None = None, gpus=()) -> None:
+        path = tmp_path / "cpuinfo"
+        if cpuinfo is None:
+            path.unlink(missing_ok=True)  # not Linux: no file to read
+        else:
+            path.write_text(cpuinfo)
+        monkeypatch.setattr(precision, "CPUINFO", path)
+        if cap is None:
+            monkeypatch.delenv(precision.ISA_CAP_ENV, raising=False)
+        else:
+            monkeypatch.setenv(precision.ISA_CAP_ENV, cap)
+        devices = [f"GPU:{index}" for index in range(len(gpus))]
+        details = dict(zip(devices, gpus, strict=True))
+        fake = types.SimpleNamespace(
+            config=types.SimpleNamespace(
+                list_physical_devices=lambda kind: devices if kind == "GPU" else [],
+                experimental=types.SimpleNamespace(
+                    get_device_details=lambda device: (
+                        {} if details[device] is None else {"compute_capability": details[device]}
+                    )
+                ),
+            )
+        )
+        monkeypatch.setitem(sys.modules, "tensorflow", fake)
+
+    return set_machine
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "cap", "gpus", "expected"),
+    [
+        (AVX2, None, [], "float32"),
+        (AVX512_BF16, None, [], "mixed_bfloat16"),
+        (AMX, None, [], "mixed_bfloat16"),
+        (AMX, "AVX2", [], "float32"),  # the cap, read from the environment
+        (AMX, "avx512_core_amx", [], "mixed_bfloat16"),
+        (None, None, [], "float32"),  # no /proc/cpuinfo
+        (AVX2, None, [(8, 6)], "mixed_bfloat16"),  # the GPU decides, whatever the CPU
+        (AMX, "AVX2", [(7, 5)], "mixed_float16"),
+        (AMX, None, [(6, 1)], "float32"),
+        (AVX2, None, [(8, 0), (7, 0)], "mixed_float16"),
+        (AMX, None, [None], "mixed_bfloat16"),  # a GPU without a reported capability: the CPU
+    ],
+)
+def test_auto_reads_this_machine_when_given_nothing(machine, cpuinfo, cap, gpus, expected):
+    machine(cpuinfo, cap, gpus)
+    assert auto_precision() == expected
+    assert resolve_precision("auto") == expected
+    assert resolve_precision("float32") == "float32"  # explicit: the machine is not asked
+
+
+def test_gpu_compute_capabilities_come_from_tensorflows_devices(machine):
+    machine(AVX2, gpus=[(8, 6), None, (7, 5)])
+    assert precision.gpu_compute_capabilities() == [(8, 6), (7, 5)]
+    machine(AVX2, gpus=[])
+    assert precision.gpu_compute_capabilities() == []

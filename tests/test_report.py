@@ -101,6 +101,17 @@ class PageView:
             self.figure_anchors = page.evaluate(
                 "() => [...document.querySelectorAll('[id^=\"figure-\"]')].map(e => e.id)"
             )
+            # the main part's section titles (h1, h2) in page order, as printed text: without
+            # the anchor link, and [] for a title with math (MathJax draws it, pdftotext
+            # cannot read it back)
+            self.section_titles = page.evaluate(
+                """() => [...document.querySelectorAll('main h1, main h2')].map(h => {
+                    if (h.closest('nav') || h.querySelector('mjx-container')) return null;
+                    const copy = h.cloneNode(true);
+                    copy.querySelectorAll('.anchor-link').forEach(a => a.remove());
+                    return copy.textContent.trim();
+                }).filter(t => t)"""
+            )
             self.table_headers = page.evaluate(
                 """() => [...document.querySelectorAll('main table')].map(t =>
                     [...t.querySelectorAll('th')].map(th => th.innerText.trim()))"""
@@ -234,6 +245,31 @@ def test_pdf_text_has_figure_caption(committed_report, number):
 def test_pdf_has_several_pages(committed_report):
     assert committed_report["pdf_pages"] > 1
     assert "\\frac" not in committed_report["pdf_text"]
+
+
+def _in_order(wanted: list, found: list) -> list:
+    """The items of `wanted` that `found` lacks in that order ([] when `wanted` is a
+    subsequence of `found`)."""
+    rest = iter(found)
+    return [item for item in wanted if not any(item == seen for seen in rest)]
+
+
+def test_pdf_prints_every_caption_and_section_of_the_html_in_order(committed_report):
+    """A PDF printed before MathJax or the page had loaded, cut short, or with sections lost
+    or shuffled, lacks some of the HTML's captions or section titles, or has them in another
+    order."""
+    view = committed_report["view"]
+    text = " ".join(committed_report["pdf_text"].split())
+    captions = [int(re.match(r"figure-(\d+)", anchor)[1]) for anchor in view.figure_anchors]
+    assert set(PAPER_FIGURES) <= set(captions)
+    printed = [int(number) for number in re.findall(r"Figure\s+(\d+)\s*[—–-]", text)]
+    assert _in_order(captions, printed) == [], f"HTML captions {captions}, PDF {printed}"
+    assert len(view.section_titles) >= len(committed_report["notebooks"])
+    position = 0
+    for title in (" ".join(title.split()) for title in view.section_titles):
+        found = text.find(title, position)
+        assert found >= 0, f"section {title!r} missing from the PDF, or out of order"
+        position = found + len(title)
 
 
 # --- a tiny synthetic notebook: the rendering rules, whatever the notebooks contain -------------
@@ -505,14 +541,30 @@ def test_smoke_notebooks_are_never_rendered_into_report(tmp_path, monkeypatch):
     assert report.executed_profile(path) == "smoke"
 
 
+def _results_record(name: str, resumed_from_epoch: int = 0, metrics: dict | None = None) -> dict:
+    """A model's results record (helpers.record) as a published run leaves it, made up."""
+    from helpers.record import ResultsRecord, Timings
+
+    record = ResultsRecord(
+        name=name, model=name.split("_")[0], config={}, seed=0, environment={}, history={},
+        final={}, parameters={"total": 1}, images_per_epoch=100,
+        resumed_from_epoch=resumed_from_epoch,
+        timings=Timings(epoch_seconds=[1.0], validation_seconds=[0.0], wall_time_seconds=1.0,
+                        images_per_second=100.0, export_seconds=0.0),
+        metrics=metrics or {},
+    )  # fmt: skip
+    return record.to_dict()
+
+
 def _published_run(root: Path) -> None:
     """results/cpu/ and figures/ as a published run leaves them (tiny, made-up values)."""
     folder = root / "results" / "cpu"
     folder.mkdir(parents=True)
-    row = {"fid": 12.3456, "kid": 0.004321, "inception_score": 8.765, "precision": 0.7,
-           "recall": 0.6, "coverage": 0.5, "classes_covered": 10, "sharpness": 0.0123,
-           "copy_share": 0.001}  # fmt: skip
+    row = {"fid": 12.3456, "kid": 0.004321, "kid_std": 0.0005, "inception_score": 8.765,
+           "inception_score_std": 0.02, "precision": 0.7, "recall": 0.6, "coverage": 0.5,
+           "classes_covered": 10, "sharpness": 0.0123, "copy_share": 0.001}  # fmt: skip
     comparison = {
+        "profile": "cpu",
         "dataset": "mnist",
         "samples_per_row": 5000,
         "reference": "5000 even-indexed test images",
@@ -537,10 +589,11 @@ def _published_run(root: Path) -> None:
         "started_utc": "2026-11-25T11:00:00+00:00",
         "notebooks": notebooks,
     }
-    vae = {
+    vae_metrics = {
         "test_elbo": {"nats_per_image": -150.123, "n_images": 10000},
         "iwae": {"k": 1000, "log_px": -145.678, "standard_error": 0.4, "n_images": 2000},
     }
+    vae = _results_record("vae", metrics=vae_metrics)
     for name, record in (("comparison", comparison), ("report_timings", timings), ("vae", vae)):
         (folder / f"{name}.json").write_text(json.dumps(record))
     (root / "figures").mkdir()
@@ -560,7 +613,8 @@ def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
         f"{report.README_END}\nend\n"
     )
     assert "old" not in text
-    assert "| DCGAN | 12.35 | 4.32 | 8.77 |" in text  # FID, KID x 1e3, IS from comparison.json
+    # FID, KID x 1e3 and IS with their standard deviations, from comparison.json
+    assert "| DCGAN | 12.35 | 4.32 ± 0.50 | 8.77 ± 0.02 |" in text
     assert "| VAE | 40.25 |" in text and "| real (held-out) | 1.50 |" in text
     assert "commit `abcdef123456`" in text and "`02_dcgan` 11 min" in text
     assert "figures/07_gan_samples_epoch-020.png" in text
@@ -581,7 +635,7 @@ def test_readme_says_which_models_resumed_instead_of_training(tmp_path, monkeypa
     assert report.resumed_models(folder) == []
     assert "in all." in report.readme_results("cpu")
     for name, resumed in (("dcgan", 24), ("vaegan", 0), ("vae_z16", 30)):
-        (folder / f"{name}.json").write_text(json.dumps({"resumed_from_epoch": resumed}))
+        (folder / f"{name}.json").write_text(json.dumps(_results_record(name, resumed)))
     assert report.resumed_models(folder) == ["dcgan", "vae_z16"]
     text = report.readme_results("cpu")
     assert "in all (dcgan, vae_z16 resumed from their checkpoints:" in text

@@ -280,7 +280,7 @@ def test_html_has_a_fixed_side_contents_with_figure_anchors(layout_report):
 # --- the published report ----------------------------------------------------------------------
 
 PUBLISHED_PDF = Path(__file__).resolve().parents[1] / "report" / f"{report.REPORT_NAME}.pdf"
-# issue 14: the chapters fit in 30 A4 pages; the references and the appendix follow them
+# The chapters fit in 30 A4 pages; the references and the appendix follow them
 MAIN_PART_MAX_PAGES = 30
 
 
@@ -312,7 +312,7 @@ def test_published_report_prints_figures_4_to_7_on_one_page():
     }
     assert all(len(found) == 1 for found in holding.values()), holding
     assert len({found[0] for found in holding.values()}) == 1, (
-        f"Figures 4-7 are printed on pages {holding} (issue 14: one page)"
+        f"Figures 4-7 are printed on pages {holding}, not on one page"
     )
 
 

@@ -71,7 +71,7 @@ def test_environment_record_has_versions(project_root):
 
 
 def test_environment_record_names_a_onednn_isa_cap(project_root, monkeypatch):
-    from helpers.verdicts import cpu_label
+    from helpers.reproducibility import cpu_label
 
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
     assert "onednn_max_cpu_isa" not in runs.environment_record()
@@ -82,12 +82,35 @@ def test_environment_record_names_a_onednn_isa_cap(project_root, monkeypatch):
     assert label == "Xeon (avx2, amx_bf16), oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA)"
 
 
-def test_write_results_carries_config_seed_and_environment(project_root):
+def test_write_kept_record_carries_config_seed_and_environment(project_root):
     config = make_config("vae", "smoke", seed=5)
-    path = runs.write_results("smoke", "vae", {"history": {"loss": [1.0]}}, config)
+    path = runs.write_kept_record("smoke", "vae_ablation", {"variants": {"a": 1}}, config)
     saved = runs.read_json(path)
+    assert path == runs.results_dir("smoke") / "vae_ablation.json"
     assert saved["seed"] == 5 and saved["config"]["seed"] == 5
-    assert saved["environment"]["seed"] == 5 and saved["history"] == {"loss": [1.0]}
+    assert saved["environment"]["seed"] == 5 and saved["variants"] == {"a": 1}
+
+
+def test_atomic_writes_give_files_the_mode_of_a_plain_write(tmp_path):
+    """A temporary file is private (0600); the written file must be readable as a plain
+    `open(path, "w")` would leave it (0666 less the umask), e.g. by other users of a machine."""
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        written = [
+            runs.atomic_write_json(tmp_path / "a.json", {"a": 1}),
+            runs.atomic_write_npz(tmp_path / "b.npz", images=np.zeros(3)),
+            runs.atomic_write_bytes(tmp_path / "c.bin", b"x"),
+        ]
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+        expected = stat.S_IMODE(plain.stat().st_mode)
+    finally:
+        os.umask(previous)
+    assert expected == 0o644
+    assert [stat.S_IMODE(path.stat().st_mode) for path in written] == [expected] * 3
 
 
 class FakeVariable:

@@ -1,6 +1,6 @@
-"""The shared training loop (helpers.training.train_loop) on a tiny NumPy "model": resume,
-damaged checkpoints, the NaN guard, checkpoints of another config or beyond the requested
-epochs, progress under CI. No TensorFlow needed: the loop only sees the Trainee protocol."""
+"""The shared training loop (helpers.training.train) on a tiny NumPy "model": resume, damaged
+checkpoints, the NaN guard, checkpoints of another config or beyond the requested epochs,
+progress under CI. No TensorFlow needed: the loop only sees the GenerativeModel interface."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from helpers.training import (
     NonFiniteLossError,
     layer_rows,
     running_under_ci,
+    train,
     train_loop,
 )
 
@@ -45,6 +46,8 @@ class Toy:
 
     def __init__(self, config, poison_epoch: int | None = None):
         self.config = config
+        self.data = None
+        self.validated: list[int] = []
         self.weights = Variable(np.ones(4))
         self.momentum = Variable(np.zeros(4))
         self.poison_epoch = poison_epoch
@@ -67,6 +70,13 @@ class Toy:
 
     def progress_metrics(self, metrics):
         return {"loss": metrics["loss"]}
+
+    def use_data(self, data):
+        self.data = data
+
+    def validate_epoch(self, epoch):
+        self.validated.append(epoch)
+        return {}
 
 
 def toy_config(**overrides):
@@ -188,16 +198,32 @@ def test_nan_loss_stops_before_the_bad_epoch_is_saved(project_root):
     assert not (checkpointer.directory / "state-0003.npz").exists()
 
 
+def test_train_gives_the_model_its_data_and_validates_every_epoch(project_root):
+    toy = Toy(toy_config(epochs=3, snapshot_epochs=(1, 3)))
+    data = object()
+    run = train(toy, data, progress=False)
+    assert toy.data is data and run.data is data and run.model is toy
+    assert toy.validated == [1, 2, 3]
+    assert len(run.validation_seconds) == len(run.epoch_seconds) == 3
+    assert run.wall_time_seconds >= sum(run.epoch_seconds)
+    assert run.images_per_second == pytest.approx(8 * 3 / sum(run.epoch_seconds))
+
+
 def test_progress_is_quiet_under_ci(monkeypatch, capsys):
     monkeypatch.setenv("CI", "true")
     assert running_under_ci()
-    EpochProgress(2).update(1, {"loss": 1.0})
+    meter = EpochProgress(2)
+    meter.update(1, {"loss": 1.0})
+    meter.close()
     assert capsys.readouterr().err == ""
     for value in ("", "0", "false"):
         monkeypatch.setenv("CI", value)
         assert not running_under_ci()
-    EpochProgress(2, label="toy").update(1, {"loss": 1.0})
-    assert "[toy] epoch 1/2" in capsys.readouterr().err
+    meter = EpochProgress(2, label="toy")
+    meter.update(1, {"loss": 1.25})
+    meter.close()
+    shown = capsys.readouterr().err
+    assert "toy" in shown and "1/2" in shown and "loss=1.2500" in shown
 
 
 def test_layer_rows_give_each_layer_its_output_shape_and_parameters():

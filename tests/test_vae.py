@@ -6,17 +6,16 @@ module runs in seconds; run directories live in a temporary project root.
 
 from __future__ import annotations
 
-import json
-
 import keras
 import numpy as np
 import pytest
 
 from helpers import vae
 from helpers.config import make_config
-from helpers.data import Dataset
-from helpers.runs import ROOT_ENV, Checkpointer
-from helpers.training import NonFiniteLossError
+from helpers.data import IMAGE_SHAPE, Dataset
+from helpers.record import ResultsRecord, read_record
+from helpers.runs import ROOT_ENV, Checkpointer, results_dir
+from helpers.training import NonFiniteLossError, train
 
 
 def synthetic_dataset(n_train: int = 256, n_test: int = 128, seed: int = 0) -> Dataset:
@@ -72,13 +71,15 @@ def trained(data, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ROOT_ENV, str(tmp_path_factory.mktemp("trained")))
         config = tiny_config(epochs=4, snapshot_epochs=(1, 4))
-        run = vae.train(config, data, progress=False)
+        run = train(vae.build(config), data, progress=False)
         _, x_test = vae.prepare_images(config, data)
     return config, run, x_test
 
 
 def all_weights(model):
-    return [np.asarray(w) for w in model.weights]
+    """Every weight of a `vae.VAEModel`'s Keras model (or of a Keras VAE itself)."""
+    network = getattr(model, "network", model)
+    return [np.asarray(w) for w in network.weights]
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -87,15 +88,16 @@ def all_weights(model):
 @pytest.mark.parametrize("architecture", ["dense", "conv"])
 def test_encoder_decoder_shapes(architecture):
     config = tiny_config(architecture=architecture, latent_dim=3, conv_filters=(4, 8))
-    model = vae.build_vae(config)
+    model = vae.build(config)
     images = np.zeros((5, 28, 28, 1), np.float32)
     z_mean, z_log_var = model.encoder(images)
     assert z_mean.shape == (5, 3) and z_log_var.shape == (5, 3)
     assert model.decoder(np.zeros((5, 3), np.float32)).shape == (5, 28, 28, 1)
-    assert model(images).shape == (5, 28, 28, 1)
+    assert model.network(images).shape == (5, 28, 28, 1)
     assert vae.decode_means(model, np.zeros((5, 3))).max() <= 1.0
-    counts = vae.count_parameters(model)
-    assert counts["total"] == counts["encoder"] + counts["decoder"] == model.count_params()
+    counts = model.parameters()
+    assert counts["total"] == counts["encoder"] + counts["decoder"]
+    assert counts["total"] == model.network.count_params()
 
 
 def test_reconstruction_loss_is_the_bernoulli_negative_log_likelihood():
@@ -132,8 +134,8 @@ def test_total_is_reconstruction_plus_kl(trained):
         parts = np.asarray(history[f"{prefix}reconstruction"]) + np.asarray(history[f"{prefix}kl"])
         np.testing.assert_allclose(total, parts, rtol=1e-6)
     # and per step: test_step's metrics average the same images
-    run.model.reset_metrics()
-    result = run.model.test_step(x_test[:50])
+    run.model.network.reset_metrics()
+    result = run.model.network.test_step(x_test[:50])
     assert float(result["loss"]) == pytest.approx(
         float(result["reconstruction"]) + float(result["kl"]), rel=1e-6
     )
@@ -163,9 +165,9 @@ def test_training_lowers_the_loss(trained):
 @pytest.mark.slow
 def test_training_is_deterministic(data, project_root, monkeypatch):
     config = tiny_config(epochs=1, snapshot_epochs=(1,))
-    first = vae.train(config, data, resume=False, progress=False)
+    first = train(vae.build(config), data, resume=False, progress=False)
     monkeypatch.setenv(ROOT_ENV, str(project_root / "again"))
-    second = vae.train(config, data, resume=False, progress=False)
+    second = train(vae.build(config), data, resume=False, progress=False)
     assert first.history == second.history
     for a, b in zip(all_weights(first.model), all_weights(second.model), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -194,14 +196,14 @@ class InterruptAt(keras.callbacks.Callback):
 def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monkeypatch):
     config = tiny_config(epochs=3, snapshot_epochs=(1, 3))
     monkeypatch.setenv(ROOT_ENV, str(project_root / "straight"))
-    straight = vae.train(config, data, progress=False)
+    straight = train(vae.build(config), data, progress=False)
 
     monkeypatch.setenv(ROOT_ENV, str(project_root / "interrupted"))
     InterruptAt.calls = 0
     with pytest.raises(KeyboardInterrupt):  # in the middle of epoch 2
-        vae.train(config, data, callbacks=[InterruptAt(2, 3)], progress=False)
-    assert Checkpointer("smoke", "vae", vae.training_fields(config)).latest_epoch == 1
-    resumed = vae.train(config, data, progress=False)
+        train(vae.build(config, callbacks=[InterruptAt(2, 3)]), data, progress=False)
+    assert Checkpointer("smoke", "vae", config).latest_epoch == 1
+    resumed = train(vae.build(config), data, progress=False)
 
     assert resumed.resumed_from == 1
     assert resumed.history == straight.history  # exact, not approximately
@@ -212,15 +214,15 @@ def test_interrupted_then_resumed_equals_uninterrupted(data, project_root, monke
         np.testing.assert_array_equal(resumed.snapshots[epoch], straight.snapshots[epoch])
 
     # finished: a rerun only restores, also when only the scoring (IWAE k) changed
-    again = vae.train(tiny_config(epochs=3, snapshot_epochs=(1, 3), iwae_k=7), data)
+    again = train(vae.build(tiny_config(epochs=3, snapshot_epochs=(1, 3), iwae_k=7)), data)
     assert again.resumed_from == 3 and again.history == straight.history
     shorter = tiny_config(epochs=2, snapshot_epochs=(1,))
     with pytest.raises(RuntimeError, match="past epochs=2"):  # never silently use epoch 3
-        vae.train(shorter, data, progress=False)
-    restarted = vae.train(shorter, data, resume=False, progress=False)  # starts over
+        train(vae.build(shorter), data, progress=False)
+    restarted = train(vae.build(shorter), data, resume=False, progress=False)  # starts over
     assert restarted.history["loss"] == straight.history["loss"][:2]
-    assert Checkpointer("smoke", "vae", vae.training_fields(shorter)).latest_epoch == 2
-    assert vae.train(shorter, data, progress=False).resumed_from == 2
+    assert Checkpointer("smoke", "vae", shorter).latest_epoch == 2
+    assert train(vae.build(shorter), data, progress=False).resumed_from == 2
 
 
 class PoisonAt(keras.callbacks.Callback):
@@ -246,11 +248,11 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(data):
     config = tiny_config(epochs=3, snapshot_epochs=(1,))
     PoisonAt.calls = 0
     with pytest.raises(NonFiniteLossError, match="epoch 2"):
-        vae.train(config, data, callbacks=[PoisonAt(2)], progress=False)
-    checkpointer = Checkpointer("smoke", "vae", vae.training_fields(config))
+        train(vae.build(config, callbacks=[PoisonAt(2)]), data, progress=False)
+    checkpointer = Checkpointer("smoke", "vae", config)
     assert checkpointer.latest_epoch == 1
-    model = vae.build_vae(config)
-    state = checkpointer.restore(vae.checkpoint_variables(model))
+    model = vae.build(config)
+    state = checkpointer.restore(model.variables)
     assert state["epoch"] == 1 and len(state["history"]["loss"]) == 1
     assert all(np.isfinite(w).all() for w in all_weights(model))
 
@@ -335,16 +337,27 @@ def test_latent_grid_covers_the_prior_evenly():
     assert np.all(np.diff(grid[::20, 1]) < 0)  # top row = high z2
 
 
-def test_export_results_writes_the_contract(trained):
+def test_export_writes_the_contract(trained):
     config, run, x_test = trained
     metrics = {"test_elbo": -100.0, "iwae": {"k": 5, "log_px": -90.0, "n_images": 3}}
-    path = vae.export_results(run, evaluation=metrics)
-    record = json.loads(path.read_text())
-    for key in ("config", "seed", "environment", "history", "epoch_seconds", "wall_time_seconds"):
-        assert key in record
-    assert record["iwae"]["k"] == 5 and record["parameters"]["total"] > 0
-    assert record["images_per_second"] > 0
-    folder = path.parent
+    record = run.model.export(run, evaluation=metrics)
+    folder = results_dir(config.profile)
+    assert read_record(folder / "vae.json") == record
+    assert record.config == run.config.to_dict() and record.seed == config.seed
+    assert record.environment["seed"] == config.seed and record.environment["numpy"]
+    assert record.history == run.history and record.timings.epoch_seconds == run.epoch_seconds
+    assert record.metrics["iwae"]["k"] == 5 and record.parameters["total"] > 0
+    assert record.metrics["test_elbo"] == -100.0
+    # the loop's wall time (training, validation, samples, checkpoint of every epoch), and
+    # training throughput over training seconds: the same definitions as every model's
+    timings = record.timings
+    assert timings.wall_time_seconds == run.wall_time_seconds
+    assert timings.wall_time_seconds >= sum(timings.epoch_seconds) + sum(timings.validation_seconds)
+    assert timings.images_per_second > 0
+    assert timings.images_per_second == pytest.approx(
+        run.images_per_epoch * len(run.epoch_seconds) / sum(run.epoch_seconds)
+    )
+    assert record.files["samples"] == "vae_samples.npz"
     samples = np.load(folder / "vae_samples.npz")["images"]
     assert samples.shape == (config.export_samples, 28, 28) and samples.dtype == np.uint8
     latent = np.load(folder / "vae_latent.npz")
@@ -362,10 +375,38 @@ def test_export_results_writes_the_contract(trained):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
+def test_built_model_samples_by_seed_and_exports_its_record(data):
+    """The common interface (helpers.training.GenerativeModel): build, sample, train, export."""
+    config = tiny_config(epochs=1, snapshot_epochs=(1,))
+    model = vae.build(config)
+    assert isinstance(model, vae.VAEModel) and model.name == "vae"
+    assert model.latent_dim == config.latent_dim and model.config == config
+    first, again, other = model.sample(6, 5), model.sample(6, 5), model.sample(6, 6)
+    assert first.shape == (6, *IMAGE_SHAPE) and first.dtype == np.uint8
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+    run = train(model, data, progress=False)
+    assert run.model is model
+    record = model.export(run)
+    assert isinstance(record, ResultsRecord)
+    assert record.name == record.model == "vae"
+    folder = results_dir(config.profile)
+    assert record == read_record(folder / "vae.json")
+    assert set(record.files) == {"samples", "latent", "reconstructions", "weights"}
+    assert all((folder / name).is_file() for name in record.files.values())
+    with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
+        np.testing.assert_array_equal(
+            saved["images"], model.sample(config.export_samples, config.seed)
+        )
+
+
 def test_make_vae_config_keeps_snapshots_inside_a_shorter_run():
     assert vae.make_vae_config("cpu", epochs=7).snapshot_epochs == (1, 2, 5, 7)
     assert vae.make_vae_config("paper").snapshot_epochs == (1, 2, 5, 10, 20, 50)
     assert vae.make_vae_config("cpu", epochs=3, snapshot_epochs=(3,)).snapshot_epochs == (3,)
-    config = vae.make_vae_config("cpu", iwae_k=5000)
-    same_training = vae.training_fields(vae.make_vae_config("cpu"))
-    assert vae.training_fields(config).fingerprint() == same_training.fingerprint()
+    config = vae.make_vae_config("cpu", iwae_k=5000, iwae_test_size=100)
+    same_training = vae.make_vae_config("cpu")
+    assert config.fingerprint() == same_training.fingerprint()  # scoring, not training
+    assert vae.make_vae_config("cpu", learning_rate=5e-4).fingerprint() != config.fingerprint()

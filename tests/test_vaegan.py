@@ -1,10 +1,10 @@
 """VAE-GAN: network shapes, each loss term against NumPy, the gradient routing of Larsen et
-al.'s Algorithm 1, determinism, resume equivalence, the NaN guard and the exported files."""
+al.'s Algorithm 1, determinism, resume equivalence, the NaN guard, the common model interface
+(build, sample, export) and the exported files."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import numpy as np
 import pytest
@@ -13,10 +13,11 @@ from scipy.stats import norm
 
 from helpers import vae, vaegan
 from helpers.config import ConfigError, make_config
-from helpers.data import Dataset, binarize, to_gan_range
+from helpers.data import IMAGE_SHAPE, Dataset
+from helpers.record import ResultsRecord, read_record
 from helpers.results import result_name
-from helpers.runs import Checkpointer, results_dir
-from helpers.training import NonFiniteLossError, seed_everything
+from helpers.runs import Checkpointer, results_dir, save_weights
+from helpers.training import NonFiniteLossError, seed_everything, train
 
 from .conftest import tiny_arrays
 
@@ -48,15 +49,22 @@ def tiny_batch(config, count=4, seed=0):
     return images, eps, z_prior
 
 
+def tiny_dataset(n_train=64, n_test=12):
+    return Dataset("mnist", **tiny_arrays(n_train=n_train, n_test=n_test), source="synthetic")
+
+
+def train_vaegan(config, data, **options):
+    """`helpers.training.train` of a freshly built VAE-GAN of `config` on `data`."""
+    return train(vaegan.build(config), data, **options)
+
+
 def log_sigmoid(x):
     return -np.logaddexp(0.0, -x)
 
 
 @pytest.fixture(scope="module")
 def model():
-    config = tiny_config()
-    seed_everything(config.seed)
-    return vaegan.VAEGAN(config)
+    return vaegan.build(tiny_config())
 
 
 def test_network_shapes_and_ranges(model):
@@ -173,9 +181,8 @@ def test_gamma_weights_only_the_decoder():
     gradients = []
     for gamma in (1e-3, 10.0):
         config = tiny_config(gamma=gamma)
-        seed_everything(config.seed)
         images, eps, z_prior = (tf.constant(a) for a in tiny_batch(config, count=4, seed=4))
-        gradients.append(vaegan.VAEGAN(config).gradients(images, eps, z_prior)[0])
+        gradients.append(vaegan.build(config).gradients(images, eps, z_prior)[0])
     for part in ("encoder", "discriminator"):
         for a, b in zip(gradients[0][part], gradients[1][part], strict=True):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-8)
@@ -192,8 +199,7 @@ def test_two_fresh_models_compute_identical_steps():
     noise = tf.constant(np.stack([eps, z_prior]))
     outputs = []
     for _ in range(2):
-        seed_everything(config.seed)
-        model = vaegan.VAEGAN(config)
+        model = vaegan.build(config)  # seeds, then builds
         first = model._train_step(tf.constant(images), noise).numpy()
         second = model._train_step(tf.constant(images), noise).numpy()
         outputs.append(np.concatenate([first, second]))
@@ -216,9 +222,9 @@ class Interrupt(Exception):
 
 def _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch):
     """(a straight run, a run stopped after epoch 1 and then resumed), in separate roots."""
-    dataset = Dataset("mnist", **tiny_arrays(n_train=64, n_test=12), source="synthetic")
+    dataset = tiny_dataset()
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "straight"))
-    straight = vaegan.train(config, dataset, progress=False)
+    straight = train_vaegan(config, dataset, progress=False)
     monkeypatch.setenv("VAE_VS_GAN_ROOT", str(tmp_path / "interrupted"))
 
     def stop(epoch, metrics):
@@ -226,8 +232,8 @@ def _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch):
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        vaegan.train(config, dataset, progress=False, on_epoch_end=stop)
-    return straight, vaegan.train(config, dataset, progress=False)
+        train_vaegan(config, dataset, progress=False, on_epoch_end=stop)
+    return straight, train_vaegan(config, dataset, progress=False)
 
 
 @pytest.mark.slow
@@ -242,25 +248,27 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
     # the exports of the resumed run: names, keys, shapes and dtypes of the brief
-    paths = vaegan.export_results(resumed)
+    exported = resumed.model.export(resumed)
     name = result_name("vaegan", config.latent_dim)  # vaegan_z3: not the paper's latent 2
     folder = results_dir(config.profile)
-    assert {p.name for p in paths.values()} == {
-        f"{name}.json",
+    assert exported.name == name and (folder / f"{name}.json").is_file()
+    assert set(exported.files.values()) == {
         f"{name}_samples.npz",
         f"{name}_epoch_samples.npz",
         f"{name}_latent.npz",
         f"{name}_reconstructions.npz",
         f"{name}.weights.h5",
     }
-    record = json.loads((folder / f"{name}.json").read_text())
-    for key in ("config", "seed", "environment", "history", "epoch_seconds", "parameters"):
-        assert key in record
-    assert record["wall_time_seconds"] > 0 and record["images_per_second"] > 0
+    assert all((folder / file).is_file() for file in exported.files.values())
+    record = read_record(folder / f"{name}.json")
+    assert record.config == config.to_dict() and record.seed == config.seed
+    assert record.environment and record.parameters == resumed.model.parameters()
+    assert len(record.timings.epoch_seconds) == config.epochs
+    assert record.timings.wall_time_seconds > 0 and record.timings.images_per_second > 0
     # 12 test images are diagnosed after every epoch (smoke: diagnose_images=64)
-    assert set(record["history"]) == set(vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS)
-    assert set(record["diagnosis"]) >= {"posterior", "d_accuracy", "decoder_gradient_norm"}
-    assert all(len(v) == config.epochs for v in record["history"].values())
+    assert set(record.history) == set(vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS)
+    assert set(record.metrics["diagnosis"]) >= {"posterior", "d_accuracy", "decoder_gradient_norm"}
+    assert all(len(v) == config.epochs for v in record.history.values())
     with np.load(folder / f"{name}_samples.npz") as saved:
         assert saved["images"].shape == (config.export_samples, 28, 28)
         assert saved["images"].dtype == np.uint8
@@ -277,15 +285,16 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
         np.testing.assert_array_equal(saved["labels"], data["y_test"])
     reloaded = vaegan.load(config)
     test_images = (data["x_test"].astype(np.float32) / 127.5 - 1.0)[..., None]
-    np.testing.assert_allclose(reloaded.encode_means(test_images), means, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(reloaded.encode(test_images), means, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.slow
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root):
     data = tiny_arrays(n_train=64, n_test=4)
     clean = Dataset("mnist", **data, source="synthetic")
-    vaegan.train(tiny_config(epochs=1, snapshot_epochs=(1,)), clean, progress=False)
-    checkpointer = Checkpointer("smoke", "vaegan", tiny_config())
+    train_vaegan(tiny_config(epochs=1, snapshot_epochs=(1,)), clean, progress=False)
+    name = result_name("vaegan", tiny_config().latent_dim)  # the model's name: vaegan_z3
+    checkpointer = Checkpointer("smoke", name, tiny_config())
     assert checkpointer.latest_epoch == 1  # the same directory: epochs are not in the key
     saved = (checkpointer.directory / "state-0001.npz").read_bytes()
 
@@ -293,42 +302,40 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_ro
     poisoned[5, 3, 3, 0] = np.nan  # a corrupt image in epoch 2's batches
     broken = Dataset("mnist", **{**data, "x_train": poisoned}, source="synthetic")
     with pytest.raises(NonFiniteLossError, match="epoch 2.*last good checkpoint"):
-        vaegan.train(tiny_config(), broken, progress=False)
+        train_vaegan(tiny_config(), broken, progress=False)
     assert checkpointer.latest_epoch == 1
     assert (checkpointer.directory / "state-0001.npz").read_bytes() == saved
     assert not (checkpointer.directory / "state-0002.npz").exists()
 
 
-def test_reconstruction_rows_pick_each_digit_and_line_up_every_model(model):
-    rng = np.random.default_rng(3)
-    images = rng.integers(0, 256, (30, 28, 28)).astype(np.uint8)
-    labels = np.arange(30) % 10
-    picked = np.concatenate([np.flatnonzero(labels == digit)[:2] for digit in range(10)])
-    vae_config = make_config("vae", "smoke", hidden_units=(8,))
-    vae_model = vae.build_vae(vae_config)
-    others = {"VAE, latent 16": 255 - images, "too short": images[:5]}
-    rows = vaegan.reconstruction_rows(model, images, labels, vae_model, vae_config, others)
-    assert list(rows) == [
-        "test images",
-        "VAE-GAN: Dec(E[z|x])",
-        "VAE: decoder mean at E[z|x]",
-        "VAE, latent 16: Dec(E[z|x])",  # "too short" does not cover the chosen images
-    ]
-    np.testing.assert_array_equal(rows["test images"], images[picked])
-    assert labels[picked].tolist() == [d for d in range(10) for _ in range(2)]
-    np.testing.assert_array_equal(
-        rows["VAE-GAN: Dec(E[z|x])"], model.reconstruct(to_gan_range(images[picked]))
-    )
-    binary = binarize(images[picked], vae_config.binarization, seed=vae_config.seed)
-    expected = vae.decode_means(vae_model, vae.encode_means(vae_model, binary))
-    np.testing.assert_array_equal(  # the decoder means as uint8, rounded
-        rows["VAE: decoder mean at E[z|x]"],
-        np.clip(np.rint(expected[..., 0] * 255), 0, 255).astype(np.uint8),
-    )
-    np.testing.assert_array_equal(rows["VAE, latent 16: Dec(E[z|x])"], 255 - images[picked])
-    alone = vaegan.reconstruction_rows(model, images, labels)
-    assert list(alone) == ["test images", "VAE-GAN: Dec(E[z|x])"]
-    assert all(row.dtype == np.uint8 and row.shape == (20, 28, 28) for row in rows.values())
+@pytest.mark.slow
+def test_built_model_samples_by_seed_and_exports_its_record(project_root):
+    """The common interface (helpers.training.GenerativeModel): build, sample, train, export."""
+    config = tiny_config(epochs=1, snapshot_epochs=(1,), train_size=32)
+    model = vaegan.build(config)
+    assert isinstance(model, vaegan.VAEGAN) and model.name == "vaegan_z3"
+    first, again, other = model.sample(6, 5), model.sample(6, 5), model.sample(6, 6)
+    assert first.shape == (6, *IMAGE_SHAPE) and first.dtype == np.uint8
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+    assert model.history_keys == vaegan.HISTORY_KEYS  # no diagnosis images before use_data
+    run = train(model, tiny_dataset(n_train=32, n_test=8), progress=False)
+    assert run.model is model
+    assert model.history_keys == vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS
+    assert model.diagnosis_images.shape == (8, 28, 28, 1)  # every test image: fewer than 64
+    record = model.export(run)
+    assert isinstance(record, ResultsRecord)
+    assert record.name == "vaegan_z3" and record.model == "vaegan"
+    folder = results_dir(config.profile)
+    assert record == read_record(folder / "vaegan_z3.json")
+    assert set(record.files) == {
+        "samples", "epoch_samples", "latent", "reconstructions", "weights"
+    }  # fmt: skip
+    assert all((folder / name).is_file() for name in record.files.values())
+    assert set(record.metrics) >= {"test", "diagnosis", "feature_layer", "samples"}
+    with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
+        np.testing.assert_array_equal(saved["images"], model.sample(20, config.seed))
 
 
 def test_config_rejects_an_impossible_feature_layer_or_gamma():
@@ -349,8 +356,7 @@ def test_part_refuses_an_unknown_name(model):
 def test_weighted_terms_match_numpy_with_every_recipe_field():
     """feature_weight, pixel_weight, kl_weight enter L_llike and L_prior as the docstring says."""
     config = tiny_config(feature_weight=0.5, pixel_weight=2.0, kl_weight=3.0, gamma=0.7)
-    seed_everything(config.seed)
-    model = vaegan.VAEGAN(config)
+    model = vaegan.build(config)
     images, eps, z_prior = tiny_batch(config, count=4, seed=7)
     got = model.loss_terms(images, eps, z_prior, training=False)
     expected = numpy_terms(model, images, eps, z_prior, training=False)
@@ -401,8 +407,7 @@ def _changed(before, after):
 
 
 def _one_step(config, seed=8):
-    seed_everything(config.seed)
-    model = vaegan.VAEGAN(config)
+    model = vaegan.build(config)
     images, eps, z_prior = tiny_batch(config, count=4, seed=seed)
     before = _trainable(model)
     model._train_step(tf.constant(images), tf.constant(np.stack([eps, z_prior])))
@@ -459,7 +464,7 @@ def test_a_losing_discriminator_drops_the_decoders_gan_term(monkeypatch):
 def test_per_network_learning_rates_reach_their_optimizers():
     config = tiny_config(learning_rate=1e-3, encoder_learning_rate=5e-3,
                          discriminator_learning_rate=1e-4)  # fmt: skip
-    model = vaegan.VAEGAN(config)
+    model = vaegan.build(config)
     rates = {p: float(model.optimizers[p].learning_rate) for p in vaegan.PARTS}
     np.testing.assert_allclose(
         [rates["encoder"], rates["decoder"], rates["discriminator"]], [5e-3, 1e-3, 1e-4]
@@ -481,8 +486,7 @@ def test_decoder_without_batch_norm_is_the_same_in_training_and_inference():
 
 def test_diagnose_reports_statistics_and_changes_no_state():
     config = tiny_config(pixel_weight=0.0)
-    seed_everything(config.seed)
-    model = vaegan.VAEGAN(config)
+    model = vaegan.build(config)
     images = tiny_batch(config, count=40, seed=10)[0]
     state = [v.numpy().copy() for v in model.networks.weights]
     first = vaegan.diagnose(model, images)
@@ -508,8 +512,7 @@ def test_the_pixel_gradient_norm_scales_with_gamma_times_pixel_weight():
     norms = []
     for pixel_weight in (1.0, 3.0):
         config = tiny_config(pixel_weight=pixel_weight)
-        seed_everything(config.seed)
-        model = vaegan.VAEGAN(config)
+        model = vaegan.build(config)
         norms.append(vaegan.diagnose(model, tiny_batch(config, 8, 11)[0])["decoder_gradient_norm"])
     np.testing.assert_allclose(norms[1]["pixel"], 3.0 * norms[0]["pixel"], rtol=1e-4)
     np.testing.assert_allclose(norms[1]["gan_prior"], norms[0]["gan_prior"], rtol=1e-5)
@@ -565,10 +568,10 @@ def test_discriminator_without_batch_norm_scores_each_image_alone():
 
 def _warmup_model(**overrides):
     config = tiny_config(warmup_epochs=1, pixel_weight=1.0, **overrides)
-    seed_everything(config.seed)
+    model = vaegan.build(config)
     rng = np.random.default_rng(3)
-    images = rng.uniform(-1, 1, (config.train_size, 28, 28, 1)).astype(np.float32)
-    return vaegan.VAEGAN(config, images=images)
+    model.images = rng.uniform(-1, 1, (config.train_size, 28, 28, 1)).astype(np.float32)
+    return model
 
 
 def test_a_warmup_epoch_trains_encoder_and_decoder_and_leaves_d_alone():
@@ -623,43 +626,8 @@ def test_a_run_interrupted_in_its_warmup_resumes_exactly(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-# --- the closing section's numbers -----------------------------------------------------------
-
-
-def test_closing_measures_read_only_the_first_codes_and_images_and_the_vae_when_given(model):
-    labels = np.arange(30) % 2
-    means = labels[:, None] * 10.0 + np.linspace(0, 1, 30)[:, None] * np.ones((1, 2))
-    means[20:] = means[20:][::-1]  # past the scored codes: every label now sits at the other class
-    latents = {"VAE-GAN": (means, labels)}
-    test_images = np.full((12, 28, 28), 128, np.uint8)  # grey
-    test_images[8:] = 0  # past the compared images
-    black = np.zeros((5, 28, 28), np.uint8)
-    kwargs = dict(scored=20, compared=8)
-    alone = vaegan.closing_measures(model, test_images, latents, black, 0.5, **kwargs)
-    assert alone["knn"] == {"VAE-GAN": 1.0}
-    assert alone["grey"] == {"test images": 1.0, "VAE-GAN": 0.0}
-    assert alone["pixel_mse"] == {"VAE-GAN": 0.5}  # the record's, over the whole test set
-    unscored = vaegan.closing_measures(model, test_images, latents, black, 0.5)
-    assert unscored["knn"]["VAE-GAN"] < 1.0 and unscored["grey"]["test images"] < 1.0
-    # VAE samples count only beside a VAE model, as the side-by-side needs both
-    grey_samples = np.full((5, 28, 28), 128, np.uint8)
-    no_model = vaegan.closing_measures(
-        model, test_images, latents, black, 0.5, vae_samples=grey_samples, **kwargs
-    )
-    assert "VAE" not in no_model["grey"] and "VAE" not in no_model["pixel_mse"]
-    vae_config = make_config("vae", "smoke", hidden_units=(16, 8))
-    with_vae = vaegan.closing_measures(
-        model, test_images, latents, black, 0.5, vae.build_vae(vae_config), vae_config,
-        vae_samples=grey_samples, **kwargs,
-    )  # fmt: skip
-    assert with_vae["grey"]["VAE"] == 1.0
-    assert list(with_vae["pixel_mse"]) == ["VAE-GAN", "VAE"]
-    assert with_vae["pixel_mse"]["VAE-GAN"] != 0.5  # both measured on the same 8 images
-    assert all(0.0 <= value <= 1.0 for value in with_vae["pixel_mse"].values())
-
-
 def test_networks_from_vae_compute_the_vae_in_the_tanh_range_and_share_its_weights():
-    model = vae.build_vae(make_config("vae", "smoke"))
+    model = vae.build(make_config("vae", "smoke"))  # a vae.VAEModel, as vae.load returns
     encoder, decoder = vaegan.networks_from_vae(model)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (5, 28, 28, 1)).astype(np.float32)
@@ -682,7 +650,7 @@ def test_networks_from_a_bfloat16_vae_hand_over_float32_codes_and_images():
     from helpers.training import configure_precision
 
     try:
-        model = vae.build_vae(make_config("vae", "smoke", precision="mixed_bfloat16"))
+        model = vae.build(make_config("vae", "smoke", precision="mixed_bfloat16"))
         encoder, decoder = vaegan.networks_from_vae(model)
     finally:
         configure_precision("float32")
@@ -694,13 +662,22 @@ def test_networks_from_a_bfloat16_vae_hand_over_float32_codes_and_images():
 
 
 def test_the_start_vae_is_built_in_the_vaegans_precision(monkeypatch):
-    seen = []
-    monkeypatch.setattr(vae, "load", lambda config: seen.append(config) or "the VAE")
     config = make_config("vaegan", "smoke", start_from_vae=True, warmup_epochs=0,
                          precision="mixed_bfloat16")  # fmt: skip
-    assert vaegan.load_start_vae(config) == "the VAE"
-    assert seen[0].precision == "mixed_bfloat16"  # every network of the VAE-GAN in bfloat16
-    assert dataclasses.replace(seen[0], precision="float32") == config.start_vae_config()
+    start = vaegan.start_vae_config(config)  # what the caller loads: vae.load(start)
+    assert start.precision == "mixed_bfloat16"  # every network of the VAE-GAN in bfloat16
+    assert dataclasses.replace(start, precision="float32") == config.start_vae_config()
+    # `load` builds the VAE it reads the fine-tuned weights into from the same config
+    seen = []
+
+    def build(vae_config):
+        seen.append(vae_config)
+        raise Interrupt
+
+    monkeypatch.setattr(vae, "build", build)
+    with pytest.raises(Interrupt):
+        vaegan.load(config)
+    assert seen == [start]
 
 
 def _smoke_start_config(**values):
@@ -710,16 +687,16 @@ def _smoke_start_config(**values):
 
 
 def test_start_from_vae_trains_the_exported_vae_itself(project_root, mnist):
-    from helpers.runs import results_dir
-
     config = _smoke_start_config()
-    trained = vae.build_vae(config.start_vae_config())  # stands in for 03's export
+    trained = vae.build(vaegan.start_vae_config(config))  # stands in for 03's export
+    trained.decoder.set_weights([w + 0.01 for w in trained.decoder.get_weights()])  # not fresh
     results_dir("smoke").mkdir(parents=True, exist_ok=True)
-    trained.save_weights(results_dir("smoke") / "vae.weights.h5")
+    trained.network.save_weights(results_dir("smoke") / "vae.weights.h5")
     exported = [np.array(w) for w in trained.decoder.get_weights()]
 
-    x, _ = vaegan.prepare_images(config, mnist)
-    model = vaegan.VAEGAN(config, images=x)
+    start = vae.load(vaegan.start_vae_config(config))  # how notebook 04 loads 03's VAE
+    model = vaegan.build(config, start_vae=start)
+    model.use_data(mnist)
     # the VAE-GAN's decoder is the exported VAE's, not a fresh initialisation
     for ours, theirs in zip(model.decoder.get_weights(), exported, strict=True):
         np.testing.assert_array_equal(ours, theirs)
@@ -730,13 +707,23 @@ def test_start_from_vae_trains_the_exported_vae_itself(project_root, mnist):
         not np.array_equal(ours, theirs)
         for ours, theirs in zip(model.decoder.get_weights(), exported, strict=True)
     )
+    # `load` rebuilds a start_from_vae VAE-GAN around an untrained VAE, then reads the bundle
+    path = save_weights(model.networks, project_root / "fine_tuned.weights.h5")
+    reloaded = vaegan.load(config, path)
+    for ours, theirs in zip(reloaded.networks.weights, model.networks.weights, strict=True):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
-def test_start_from_vae_without_the_exported_vae_says_to_run_03_first(project_root, mnist):
+def test_start_from_vae_needs_the_trained_vae_from_the_caller(project_root):
     config = _smoke_start_config()
-    x, _ = vaegan.prepare_images(config, mnist)
-    with pytest.raises(FileNotFoundError, match="run 03_vae.ipynb"):
-        vaegan.VAEGAN(config, images=x)
+    message = r"start_from_vae: pass the trained VAE.*start_vae=.*start_vae_config\(config\)"
+    with pytest.raises(ValueError, match=message):
+        vaegan.build(config)
+    with pytest.raises(ValueError, match=message):
+        vaegan.VAEGAN(config)
+    # the caller's load of a VAE that notebook 03 has not exported fails on the missing file
+    with pytest.raises(FileNotFoundError, match="vae.weights.h5"):
+        vae.load(vaegan.start_vae_config(config))
 
 
 def test_start_from_vae_config_rules_and_fingerprint(monkeypatch):

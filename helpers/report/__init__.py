@@ -62,9 +62,9 @@ from helpers.report.common import (  # noqa: F401
 )
 from helpers.report.execution import execute_notebooks, kernel_environment  # noqa: F401
 from helpers.report.publishing import (  # noqa: F401
-    README_COLUMNS,
     README_END,
     README_FIGURES,
+    README_KEYS,
     README_START,
     newest_per_figure,
     publish_run,

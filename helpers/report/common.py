@@ -17,7 +17,7 @@ SMOKE_PROFILE = "smoke"
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_NAME = "vae_vs_gan"
 CAPTION_TAG = "report-caption"
-# Markdown cells that begin like this are figure captions (STYLE.md: "**Figure N —** ...").
+# Markdown cells that begin like this are figure captions: "**Figure N —** ...".
 _CAPTION = re.compile(r"^\s*\*\*Figure\s+\d+")
 _COLAB_CELL = re.compile(r"^\s*# Colab only")
 _REMOVE_TAGS = {"remove_cell", "remove-cell", "report-remove"}

@@ -3,7 +3,6 @@ README's "Results" section from it. Every file is replaced atomically."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from helpers.report.common import (
@@ -82,37 +81,35 @@ README_FIGURES = (
     ("18_comparison_samples", "real, DCGAN, VAE and VAE-GAN samples side by side (Figure 18)"),
     ("20_comparison_fid_epochs", "FID per epoch and when to stop the GAN (Figure 20)"),
 )
-README_COLUMNS = [
-    ("fid", "FID ↓", ".2f"),
-    ("kid_1e3", "KID×10³ ↓", ".2f"),
-    ("inception_score", "IS ↑", ".2f"),
-    ("precision", "precision ↑", ".3f"),
-    ("recall", "recall ↑", ".3f"),
-    ("coverage", "coverage ↑", ".3f"),
-    ("classes_covered", "classes", "d"),
-    ("sharpness", "sharpness", ".4f"),
-    ("copy_share", "copies", ".1%"),
-]
+# the metrics table's columns (helpers.comparison.METRIC_COLUMNS) the README shows
+README_KEYS = ("fid", "kid_text", "is_text", "precision", "recall", "coverage",
+               "classes_covered", "sharpness", "copy_share")  # fmt: skip
 
 
 def resumed_models(folder: Path) -> list[str]:
     """Result names (e.g. `vae_z16`) in `folder` whose run reloaded a finished or partial
     training from checkpoints (`resumed_from_epoch` > 0) instead of training from scratch."""
-    from helpers.runs import read_json
+    from helpers.record import RecordError, read_record
 
-    return [
-        path.stem
-        for path in sorted(folder.glob("*.json"))
-        if isinstance(record := read_json(path), dict)
-        and (record.get("resumed_from_epoch") or 0) > 0
-    ]
+    resumed = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = read_record(path)
+        except RecordError:  # the comparison, the timings, the kept records
+            continue
+        if record.resumed_from_epoch > 0:
+            resumed.append(record.name)
+    return resumed
 
 
 def readme_results(profile: str) -> str:
     """The README's "Results" section, built only from results/<profile>/*.json and the figures
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
-    from helpers.results import markdown_table, model_label
+    from helpers.comparison import METRIC_COLUMNS, metric_table_rows, read_comparison
+    from helpers.record import read_record
+    from helpers.results import model_label
     from helpers.runs import read_json
+    from helpers.tables import markdown_table
 
     root = project_root()
     folder = published_results_dir(profile)
@@ -123,16 +120,16 @@ def readme_results(profile: str) -> str:
             f"{', '.join(missing)} missing in {_relative(folder)}: run `make report "
             f"PROFILE={profile}` first"
         )
-    comparison = read_json(folder / "comparison.json")
+    comparison = read_comparison(folder / "comparison.json")
     timings = read_json(folder / "report_timings.json")
-    vae = read_json(folder / "vae.json")
+    vae = read_record(folder / "vae.json")
     commit = str(timings.get("git_commit") or "unknown")
     started = str(timings.get("started_utc", ""))[:10] or "unknown date"
     seconds = {name: entry["seconds"] for name, entry in timings.get("notebooks", {}).items()}
     lines = [
         f"Published run: profile `{profile}`, {started}, commit `{commit[:12]}`"
         + (" (with uncommitted changes)" if commit.endswith("+dirty") else "")
-        + f", data set {comparison.get('dataset', '?')}. Wall time per notebook on the machine "
+        + f", data set {comparison.dataset}. Wall time per notebook on the machine "
         "that made it: "
         + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in seconds.items())
         + f" — {_duration(sum(seconds.values()))} in all"
@@ -148,19 +145,18 @@ def readme_results(profile: str) -> str:
         found = sorted((root / "figures").glob(f"{prefix}*.png"))
         if found:
             lines += [f"![{text}](figures/{found[-1].name})", f"*{text}.*", ""]
-    rows = {}
-    for name, row in comparison["rows"].items():
-        rows[model_label(name)] = dict(row, kid_1e3=1e3 * row["kid"])
+    rows = metric_table_rows(comparison.rows, {name: model_label(name) for name in comparison.rows})
+    columns = [column for column in METRIC_COLUMNS if column[0] in README_KEYS]
     lines += [
-        f"Metrics on {comparison['samples_per_row']:,} samples per row against "
-        f"{comparison['reference']}, in the features of a classifier with "
-        f"{comparison['classifier']['test_accuracy']:.2%} test accuracy "
+        f"Metrics on {comparison.samples_per_row:,} samples per row against "
+        f"{comparison.reference}, in the features of a classifier with "
+        f"{comparison.classifier['test_accuracy']:.2%} test accuracy "
         "(`notebooks/05_comparison.ipynb` explains each column):",
         "",
-        markdown_table(rows, README_COLUMNS),
+        markdown_table(rows, columns),
         "",
     ]
-    for name, curve in comparison.get("fid_per_epoch", {}).items():
+    for name, curve in comparison.fid_per_epoch.items():
         label, epochs = model_label(name), len(curve["epochs"])
         if curve.get("plateaued", True):
             lines.append(
@@ -173,14 +169,14 @@ def readme_results(profile: str) -> str:
                 f"* {label}: the FID was still falling by more than 2σ of the bootstrap noise "
                 f"at the last of {epochs} epochs: more epochs would still pay."
             )
-    elbo, iwae = vae.get("test_elbo"), vae.get("iwae")
+    elbo, iwae = vae.metrics.get("test_elbo"), vae.metrics.get("iwae")
     if elbo and iwae:
         lines.append(
             f"* VAE test likelihood (nats per image): ELBO {elbo['nats_per_image']:.2f} on "
             f"{elbo['n_images']:,} images; IWAE bound (k = {iwae['k']:,}) "
             f"{iwae['log_px']:.2f} ± {iwae['standard_error']:.2f} on {iwae['n_images']:,} images."
         )
-    costs = comparison.get("training_cost", {})
+    costs = comparison.training_cost
     if costs:
         lines.append(
             "* Training: "
@@ -192,7 +188,7 @@ def readme_results(profile: str) -> str:
             )
             + "."
         )
-    claims = comparison.get("verdicts", [])
+    claims = comparison.verdicts
     if claims:
         lines += ["", "The paper's claims as this run measured them (the conclusions):", ""]
         lines += [f"* {claim['claim']} — **{claim['verdict']}**." for claim in claims]
@@ -208,7 +204,4 @@ def update_readme(profile: str, readme: Path | None = None) -> Path:
         raise ReportError(f"{_relative(readme)} has no {README_START!r} ... {README_END!r} block")
     section = readme_results(profile)
     updated = text[: start + len(README_START)] + "\n" + section + text[end:]
-    temporary = readme.with_name(f".{readme.name}.tmp")
-    temporary.write_text(updated, encoding="utf-8")
-    os.replace(temporary, readme)
-    return readme
+    return atomic_write_bytes(readme, updated.encode("utf-8"))
