@@ -23,18 +23,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from helpers.data import DATASETS, IMAGE_SIZE
+
 PROFILES = ("smoke", "cpu", "paper")
 # The profile a notebook runs under when its parameters cell says `profile = None` (opened in
 # Jupyter or Colab): this variable if set (the Makefile sets smoke for nbval and the tests),
 # else the paper's settings on a GPU and the cpu profile on a CPU.
 PROFILE_ENV = "VAE_VS_GAN_PROFILE"
-DATASETS = ("mnist", "fashion_mnist")
 # "auto": the policy native on the machine that builds the model (TrainConfig.resolved)
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 # Hex digits of a config's SHA-256 kept as its fingerprint: short checkpoint directory names,
 # and a collision between a project's few configs is still out of reach
 FINGERPRINT_LENGTH = 10
-IMAGE_SIDE = 28  # MNIST and Fashion-MNIST images are 28x28 (helpers.data.IMAGE_SIZE)
 
 
 class ConfigError(ValueError):
@@ -197,7 +197,7 @@ class VAEConfig(TrainConfig):
         _check_choice("binarization", self.binarization, ("threshold", "stochastic"))
         _check_widths("hidden_units", self.hidden_units)
         _check_widths("conv_filters", self.conv_filters)
-        if self.architecture == "conv" and IMAGE_SIDE % 2 ** len(self.conv_filters):
+        if self.architecture == "conv" and IMAGE_SIZE % 2 ** len(self.conv_filters):
             raise ConfigError(
                 f"conv_filters {self.conv_filters!r}: each entry halves the 28x28 side, so at "
                 "most 2 entries fit (28 -> 14 -> 7)"
@@ -249,8 +249,8 @@ class VAEGANConfig(AdversarialConfig):
     balance: str = "off"
     equilibrium: float = 0.68
     margin: float = 0.35
-    # test images whose diagnosis (helpers.vaegan.diagnose: posterior vs prior, D's accuracy,
-    # decoder gradient norm per loss term) is recorded after every epoch; 0 = none
+    # test images whose diagnosis (helpers.vaegan_diagnosis.diagnose: posterior vs prior, D's
+    # accuracy, decoder gradient norm per loss term) is recorded after every epoch; 0 = none
     diagnose_images: int = 500
 
     def __post_init__(self) -> None:

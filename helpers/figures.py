@@ -334,8 +334,8 @@ DIAGNOSIS_PANELS = (
 
 def diagnosis_figure(histories: dict[str, dict[str, list[float]]]):
     """Three panels per epoch for each run in `histories` (label -> history with the diag_*
-    keys of helpers.vaegan.DIAGNOSIS_KEYS): posterior vs prior, D's accuracy, and the norm of
-    each loss term's gradient at the decoder. Runs are told apart by line style."""
+    keys of helpers.vaegan_diagnosis.DIAGNOSIS_KEYS): posterior vs prior, D's accuracy, and the
+    norm of each loss term's gradient at the decoder. Runs are told apart by line style."""
     styles = ("-", "--", ":", "-.")
     fig, axes = plt.subplots(1, len(DIAGNOSIS_PANELS), figsize=(15, 3.9))
     for ax, (title, keys, ylabel, log) in zip(axes, DIAGNOSIS_PANELS, strict=True):

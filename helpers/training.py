@@ -82,12 +82,21 @@ def running_under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+# "text": the progress bar is a line on stderr even in a Jupyter kernel (`make report` sets it:
+# papermill shows the kernel's stderr on the terminal, and no terminal shows a widget)
+PROGRESS_ENV = "VAE_VS_GAN_PROGRESS"
+
+
 class EpochProgress:
     """One progress bar per run (`tqdm.auto`: a widget in Jupyter and Colab, a line on stderr
-    in a terminal) with the epoch, the chosen losses and the time left; off under CI."""
+    in a terminal or with $VAE_VS_GAN_PROGRESS=text) with the epoch, the chosen losses and the
+    time left; off under CI."""
 
     def __init__(self, total_epochs: int, first_epoch: int = 1, label: str = "training"):
-        from tqdm.auto import tqdm
+        if os.environ.get(PROGRESS_ENV) == "text":
+            from tqdm import tqdm
+        else:
+            from tqdm.auto import tqdm
 
         self.bar = tqdm(
             total=total_epochs,

@@ -142,6 +142,24 @@ def test_hide_output_keeps_the_code_and_drops_its_outputs(tmp_path):
     assert cells[2].outputs == []  # a stream of log lines only leaves nothing
 
 
+def test_a_progress_bar_widget_leaves_nothing_in_the_report(tmp_path):
+    """tqdm.auto in a Jupyter kernel displays a widget whose text/plain is the bar's last line:
+    the whole output goes, the cell's other outputs stay."""
+    bar = new_output(
+        "display_data",
+        data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2},
+            "text/plain": "dcgan: 100%|##########| 48/48 [07:00<00:00, d_loss=1.2]",
+        },
+    )
+    printed = new_output("stream", name="stdout", text="48 epochs of 30,000 images\n")
+    path = _write(
+        tmp_path, "01_a", [new_code_cell("run = train(model, data)", outputs=[bar, printed])]
+    )
+    cells = report.merge_notebooks([path]).cells
+    assert [output.get("text") for output in cells[0].outputs] == ["48 epochs of 30,000 images\n"]
+
+
 def test_captions_get_figure_anchors_and_a_figure_list(tmp_path):
     path = _write(
         tmp_path,

@@ -226,6 +226,20 @@ def test_progress_is_quiet_under_ci(monkeypatch, capsys):
     assert "toy" in shown and "1/2" in shown and "loss=1.2500" in shown
 
 
+def test_progress_is_text_on_stderr_when_asked_even_in_a_kernel(monkeypatch):
+    import tqdm
+    import tqdm.auto
+
+    from helpers.training import PROGRESS_ENV
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv(PROGRESS_ENV, "text")
+    monkeypatch.setattr(tqdm.auto, "tqdm", None)  # what a kernel would pick: never used
+    meter = EpochProgress(3, label="toy")
+    assert type(meter.bar) is tqdm.tqdm
+    meter.close()
+
+
 def test_layer_rows_give_each_layer_its_output_shape_and_parameters():
     import keras
 

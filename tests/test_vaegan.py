@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 from scipy.stats import norm
 
-from helpers import vae, vaegan
+from helpers import vae, vaegan, vaegan_diagnosis
 from helpers.config import ConfigError, make_config
 from helpers.data import IMAGE_SHAPE, Dataset
 from helpers.record import ResultsRecord, read_record
@@ -266,7 +266,7 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
     assert len(record.timings.epoch_seconds) == config.epochs
     assert record.timings.wall_time_seconds > 0 and record.timings.images_per_second > 0
     # 12 test images are diagnosed after every epoch (smoke: diagnose_images=64)
-    assert set(record.history) == set(vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS)
+    assert set(record.history) == set(vaegan.HISTORY_KEYS + vaegan_diagnosis.DIAGNOSIS_KEYS)
     assert set(record.metrics["diagnosis"]) >= {"posterior", "d_accuracy", "decoder_gradient_norm"}
     assert all(len(v) == config.epochs for v in record.history.values())
     with np.load(folder / f"{name}_samples.npz") as saved:
@@ -322,7 +322,7 @@ def test_built_model_samples_by_seed_and_exports_its_record(project_root):
     assert model.history_keys == vaegan.HISTORY_KEYS  # no diagnosis images before use_data
     run = train(model, tiny_dataset(n_train=32, n_test=8), progress=False)
     assert run.model is model
-    assert model.history_keys == vaegan.HISTORY_KEYS + vaegan.DIAGNOSIS_KEYS
+    assert model.history_keys == vaegan.HISTORY_KEYS + vaegan_diagnosis.DIAGNOSIS_KEYS
     assert model.diagnosis_images.shape == (8, 28, 28, 1)  # every test image: fewer than 64
     record = model.export(run)
     assert isinstance(record, ResultsRecord)
@@ -489,10 +489,10 @@ def test_diagnose_reports_statistics_and_changes_no_state():
     model = vaegan.build(config)
     images = tiny_batch(config, count=40, seed=10)[0]
     state = [v.numpy().copy() for v in model.networks.weights]
-    first = vaegan.diagnose(model, images)
+    first = vaegan_diagnosis.diagnose(model, images)
     for kept, variable in zip(state, model.networks.weights, strict=True):
         np.testing.assert_array_equal(kept, variable.numpy())  # BN statistics included
-    assert first == vaegan.diagnose(model, images)  # deterministic
+    assert first == vaegan_diagnosis.diagnose(model, images)  # deterministic
     mu, log_var = (np.asarray(t, np.float64) for t in model.encoder(images, training=False))
     posterior = first["posterior"]
     np.testing.assert_allclose(posterior["mean_of_means"], mu.mean(0), rtol=1e-5, atol=1e-6)
@@ -504,8 +504,8 @@ def test_diagnose_reports_statistics_and_changes_no_state():
     norms = first["decoder_gradient_norm"]
     assert norms["pixel"] == 0.0  # pixel_weight 0: no pixel gradient
     assert norms["feature"] > 0 and norms["gan_reconstruction"] > 0 and norms["gan_prior"] > 0
-    scalars = vaegan.diagnosis_scalars(first)
-    assert set(scalars) == set(vaegan.DIAGNOSIS_KEYS)
+    scalars = vaegan_diagnosis.diagnosis_scalars(first)
+    assert set(scalars) == set(vaegan_diagnosis.DIAGNOSIS_KEYS)
 
 
 def test_the_pixel_gradient_norm_scales_with_gamma_times_pixel_weight():
@@ -513,7 +513,9 @@ def test_the_pixel_gradient_norm_scales_with_gamma_times_pixel_weight():
     for pixel_weight in (1.0, 3.0):
         config = tiny_config(pixel_weight=pixel_weight)
         model = vaegan.build(config)
-        norms.append(vaegan.diagnose(model, tiny_batch(config, 8, 11)[0])["decoder_gradient_norm"])
+        norms.append(
+            vaegan_diagnosis.diagnose(model, tiny_batch(config, 8, 11)[0])["decoder_gradient_norm"]
+        )
     np.testing.assert_allclose(norms[1]["pixel"], 3.0 * norms[0]["pixel"], rtol=1e-4)
     np.testing.assert_allclose(norms[1]["gan_prior"], norms[0]["gan_prior"], rtol=1e-5)
 

@@ -22,19 +22,23 @@ from helpers.runs import (
     project_root,
     run_dir,
 )
+from helpers.training import PROGRESS_ENV
 
 # --- 1. execute -------------------------------------------------------------------------------
 
 
 def kernel_environment() -> None:
     """Environment the kernels inherit: this project's root, its IPython profile (keeps
-    TensorFlow's C++ log lines out of cell outputs), quiet TensorFlow, fixed hash seed."""
+    TensorFlow's C++ log lines out of cell outputs), quiet TensorFlow, fixed hash seed, and
+    training progress as text on stderr (papermill shows it live on the terminal; the report
+    drops stderr) instead of a widget no terminal shows."""
     root = project_root()
     os.environ.setdefault(ROOT_ENV, str(root))
     if (root / ".ipython").is_dir():
         os.environ.setdefault("IPYTHONDIR", str(root / ".ipython"))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault(PROGRESS_ENV, "text")
 
 
 def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
