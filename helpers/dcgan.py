@@ -298,6 +298,10 @@ class DCGAN(TrainedModel):
 
     # --- the interface of helpers.training.GenerativeModel ----------------------------------
 
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
     def use_data(self, data: Dataset) -> None:
         """Train on `data.x_train[:train_size]`, scaled to [-1, 1]."""
         self.data = data
@@ -338,12 +342,12 @@ class DCGAN(TrainedModel):
             done += chunk
         return dict(zip(HISTORY_KEYS, (totals / steps).tolist(), strict=True))
 
-    def generate(self, noise, batch_size: int = 500) -> np.ndarray:
+    def generate(self, codes, batch_size: int = 500) -> np.ndarray:
         """Images of the sampler (G, or its average) in inference mode: uint8 [N, 28, 28] for
-        noise float32 [N, latent]."""
+        noise codes float32 [N, latent]."""
         parts = [
-            self.sampler(noise[i : i + batch_size], training=False).numpy()
-            for i in range(0, len(noise), batch_size)
+            self.sampler(codes[i : i + batch_size], training=False).numpy()
+            for i in range(0, len(codes), batch_size)
         ]
         return to_uint8_images(np.concatenate(parts), value_range=(-1.0, 1.0))
 

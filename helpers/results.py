@@ -99,6 +99,47 @@ def read_exported_samples(profile: str, name: str) -> np.ndarray | None:
     return read_samples(path) if path.is_file() else None
 
 
+# The latent-space explorer of the report (helpers.explorer): the models whose 2-D latent plane
+# it shows, and those whose walk through prior codes it plays
+PLANE_MODELS = ("vae", "vaegan")
+WALK_MODELS = ("dcgan", "vae_z16", "vaegan_z16")
+
+
+def read_explorer(profile: str, dataset: str | None = None) -> tuple[dict, dict]:
+    """(planes, walks) as `helpers.explorer.explorer_html` takes them, from the exports under
+    `profile` (models missing there, or, with `dataset`, trained on another, are left out):
+    planes, label -> grid uint8 [G, G, 28, 28], low, high and the test set's posterior means
+    and labels; walks, label -> uint8 [T, 28, 28] frames along a loop of prior codes."""
+    from helpers.runs import results_dir
+
+    folder = results_dir(profile)
+    planes = {}
+    for name in PLANE_MODELS:
+        latent = read_latent(profile, name, dataset)
+        path = folder / f"{name}_plane.npz"
+        if latent is None or not path.is_file():
+            continue
+        plane = _read_arrays(path)
+        planes[model_label(name)] = {
+            "grid": plane["images"],
+            "low": float(plane["low"]),
+            "high": float(plane["high"]),
+            "means": latent[0],
+            "labels": latent[1],
+        }
+    walks = {}
+    for name in WALK_MODELS:
+        path = folder / f"{name}_walk.npz"
+        if path.is_file() and (dataset is None or _trained_on(folder, name) == dataset):
+            walks[model_label(name)] = _read_arrays(path)["images"]
+    return planes, walks
+
+
+def _trained_on(folder, name: str) -> str | None:
+    record = folder / f"{name}.json"
+    return read_record(record).config.get("dataset") if record.is_file() else None
+
+
 class MissingResultError(FileNotFoundError):
     """A model's results are not in runs/<profile>/results/: the message names the notebook."""
 

@@ -146,12 +146,18 @@ def write_model_files(
     latent: np.ndarray | None = None,
     reconstructions: np.ndarray | None = None,
     labels: np.ndarray | None = None,
+    walk: np.ndarray | None = None,
+    plane: np.ndarray | None = None,
+    plane_range: tuple[float, float] = (-1.0, 1.0),
 ) -> dict[str, Path]:
     """A model's exported files in `folder`, kind -> path, each written atomically:
     `<name>_samples.npz` (uint8 [N, 28, 28]), `<name>.weights.h5` (the Keras model `weights`),
     and where given `<name>_epoch_samples.npz` (uint8 [E, n, 28, 28] with their epochs 1..E),
     `<name>_latent.npz` (posterior means [M, L] of the test images, with their `labels`) and
-    `<name>_reconstructions.npz` (uint8 [M, 28, 28] decoded from those means, with `labels`)."""
+    `<name>_reconstructions.npz` (uint8 [M, 28, 28] decoded from those means, with `labels`),
+    and the latent-space explorer's `<name>_walk.npz` (uint8 [T, 28, 28] along a loop) and
+    `<name>_plane.npz` (uint8 [G, G, 28, 28] decodes on a G x G grid over a 2-D latent from
+    `plane_range` = (low, high) to high on both axes, with `low` and `high`)."""
     folder = Path(folder)
     files = {"samples": atomic_write_npz(folder / f"{name}_samples.npz", images=samples)}
     if epoch_samples is not None:
@@ -166,6 +172,13 @@ def write_model_files(
     if reconstructions is not None:
         files["reconstructions"] = atomic_write_npz(
             folder / f"{name}_reconstructions.npz", images=reconstructions, labels=labels
+        )
+    if walk is not None:
+        files["walk"] = atomic_write_npz(folder / f"{name}_walk.npz", images=walk)
+    if plane is not None:
+        low, high = plane_range
+        files["plane"] = atomic_write_npz(
+            folder / f"{name}_plane.npz", images=plane, low=np.float32(low), high=np.float32(high)
         )
     files["weights"] = save_weights(weights, folder / f"{name}.weights.h5")
     return files

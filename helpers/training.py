@@ -129,7 +129,8 @@ class GenerativeModel(Protocol):
     timed apart from training ({} when the model has none); `epoch_samples()` returns uint8
     [n, 28, 28] images from fixed noise, kept after every epoch; `progress_metrics(metrics)`
     picks what the progress bar shows; `sample(n, seed)` draws uint8 [n, 28, 28] images;
-    `export(run, evaluation)` writes the trained model's files and its `ResultsRecord`.
+    `generate(codes)` decodes latent codes into uint8 [N, 28, 28] images; `export(run,
+    evaluation)` writes the trained model's files and its `ResultsRecord`.
     """
 
     name: str  # the result name: dcgan, vae, vae_z16, vaegan, vaegan_z16
@@ -156,16 +157,46 @@ class GenerativeModel(Protocol):
 
     def sample(self, n: int, seed: int) -> np.ndarray: ...
 
+    def generate(self, codes: np.ndarray, batch_size: int = 1000) -> np.ndarray: ...
+
     def export(self, run: TrainingRun, evaluation: dict | None = None) -> ResultsRecord: ...
 
 
+# The seed stream of the prior codes the explorer's walk loops through
+WALK_STREAM = 30
+
+
 class TrainedModel:
-    """The export every model shares: its files (`exported_arrays`) and its results record,
-    built and written once here. A model class supplies `name`, `family` (dcgan, vae,
-    vaegan), `config`, `parameters()` and the two hooks."""
+    """The export every model shares: its files (`exported_arrays`, and the latent-space
+    explorer's `explorer_arrays`) and its results record, built and written once here. A model
+    class supplies `name`, `family` (dcgan, vae, vaegan), `config`, `latent_dim`,
+    `parameters()`, `generate(codes)` and the two hooks."""
 
     name: str
     family: str
+    latent_dim: int
+
+    def generate(self, codes: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """uint8 [N, 28, 28]: the images the model makes of latent codes float32 [N, latent]."""
+        raise NotImplementedError
+
+    def explorer_arrays(self) -> dict:
+        """What the latent-space explorer of the report shows of this model (helpers.explorer):
+        `walk`, the images along a closed spherical loop through prior codes, and for a 2-D
+        latent `plane`, the decodes on the explorer's grid, uint8 [G, G, 28, 28]."""
+        from helpers import explorer
+
+        rng = np.random.default_rng([self.config.seed, WALK_STREAM])
+        anchors = rng.standard_normal((explorer.WALK_ANCHORS, self.latent_dim))
+        codes = explorer.slerp_loop(anchors.astype(np.float32), explorer.WALK_STEPS)
+        arrays = {"walk": self.generate(codes)}
+        if self.latent_dim == 2:
+            size = explorer.DEFAULT_GRID_SIZE
+            low, high = explorer.DEFAULT_LOW, explorer.DEFAULT_HIGH
+            grid = self.generate(explorer.plane_grid(size, low, high))
+            arrays["plane"] = grid.reshape(size, size, *grid.shape[1:])
+            arrays["plane_range"] = (low, high)
+        return arrays
 
     def exported_arrays(self, run: TrainingRun) -> dict:
         """The keyword arguments of `helpers.runs.write_model_files`: samples, weights, and
@@ -184,7 +215,8 @@ class TrainedModel:
 
         started = time.perf_counter()
         folder = results_dir(self.config.profile)
-        files = write_model_files(folder, self.name, **self.exported_arrays(run))
+        arrays = {**self.exported_arrays(run), **self.explorer_arrays()}
+        files = write_model_files(folder, self.name, **arrays)
         record = build_record(
             run,
             name=self.name,

@@ -338,6 +338,10 @@ class VAEModel(TrainedModel):
     def progress_metrics(self, metrics: dict[str, float]) -> dict[str, float]:
         return {k: metrics[k] for k in ("loss", "val_loss", "kl")}
 
+    def generate(self, codes: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """The decoder's means of latent codes float32 [N, latent], uint8 [N, 28, 28]."""
+        return to_uint8_images(decode_means(self, codes, batch_size), value_range=(0.0, 1.0))
+
     def sample(self, n: int, seed: int) -> np.ndarray:
         """`n` images, z ~ N(0, I) drawn from `seed`, decoded to Bernoulli means: uint8
         [n, 28, 28]. With the config's seed and export_samples, the exported samples."""

@@ -561,9 +561,9 @@ class VAEGAN(TrainedModel):
         ]
         return np.concatenate(parts).astype(np.float32)
 
-    def generate(self, z, batch_size: int = 1000) -> np.ndarray:
-        """Images Dec(z) as uint8 [N, 28, 28]."""
-        return to_uint8_images(self.decode(z, batch_size), value_range=(-1.0, 1.0))
+    def generate(self, codes, batch_size: int = 1000) -> np.ndarray:
+        """Images Dec(z) of codes float32 [N, latent] as uint8 [N, 28, 28]."""
+        return to_uint8_images(self.decode(codes, batch_size), value_range=(-1.0, 1.0))
 
     def reconstruct(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Dec(E_q[z|x]): the reconstruction through the posterior mean, uint8 [N, 28, 28]."""

@@ -360,10 +360,19 @@ def test_built_model_samples_by_seed_and_exports_its_record(project_root):
     assert record.name == record.model == "dcgan"
     folder = results_dir(config.profile)
     assert record == read_record(folder / "dcgan.json")
-    assert set(record.files) == {"samples", "epoch_samples", "weights"}
+    assert set(record.files) == {"samples", "epoch_samples", "weights", "walk"}  # no 2-D plane
     assert all((folder / name).is_file() for name in record.files.values())
     with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
         np.testing.assert_array_equal(saved["images"], model.sample(40, config.seed))
+    from helpers import explorer
+    from helpers.training import WALK_STREAM
+
+    # the walk: the sampler's images along the loop through the seed's anchors
+    rng = np.random.default_rng([config.seed, WALK_STREAM])
+    anchors = rng.standard_normal((explorer.WALK_ANCHORS, config.latent_dim)).astype(np.float32)
+    codes = explorer.slerp_loop(anchors, explorer.WALK_STEPS)
+    with np.load(folder / record.files["walk"]) as saved:
+        np.testing.assert_array_equal(saved["images"], model.generate(codes))
 
 
 def test_prepare_images_rejects_bad_input():

@@ -15,7 +15,7 @@ MODULES = {"dcgan": dcgan, "vae": vae, "vaegan": vaegan}
 CLASSES = {"dcgan": dcgan.DCGAN, "vae": vae.VAEModel, "vaegan": vaegan.VAEGAN}
 # what the shared loop and the notebooks call on every model
 METHODS = ("use_data", "train_epoch", "validate_epoch", "epoch_samples", "progress_metrics",
-           "parameters", "sample", "export")  # fmt: skip
+           "parameters", "sample", "generate", "export")  # fmt: skip
 
 
 def _parameters(function) -> list[tuple[str, object]]:

@@ -192,6 +192,31 @@ def test_smoke_report_stays_under_runs_smoke(committed_report):
     assert committed_report["unchanged"], "a smoke render wrote into figures/, report/ or results/"
 
 
+def test_committed_report_holds_a_working_latent_explorer(committed_report, browser):
+    """Notebook 05's explorer as the report carries it: the pointer on a plane picks a grid cell
+    and draws its decodes, nothing is fetched, and the PDF prints the static version's note."""
+    from helpers import explorer
+
+    assert 'id="latent-explorer"' in committed_report["html"]
+    page = report.open_report_page(browser, committed_report["html_path"])
+    try:
+        page.wait_for_selector("#latent-explorer[data-ready='1']", state="attached")
+        panel = page.locator("#latent-explorer-panel-0")
+        panel.scroll_into_view_if_needed()
+        box = panel.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        centre = explorer.DEFAULT_GRID_SIZE // 2
+        assert page.eval_on_selector("#latent-explorer", "r => r.dataset.cell") == (
+            f"{centre},{centre}"
+        )
+        label = page.get_attribute("#latent-explorer-decode-0", "aria-label")
+        assert label.startswith("VAE decode at z = (0")
+        assert page.blocked_requests == [] and page.errors == []
+    finally:
+        page.context.close()
+    assert explorer.PRINT_NOTE in " ".join(committed_report["pdf_text"].split())
+
+
 def test_committed_report_is_one_self_contained_file(committed_report):
     assert_self_contained(committed_report["html"])
     assert "MathJax" in committed_report["html"]
@@ -598,6 +623,9 @@ def _published_run(root: Path) -> None:
         (folder / f"{name}.json").write_text(json.dumps(record))
     (root / "figures").mkdir()
     (root / "figures" / "07_gan_samples_epoch-020.png").write_bytes(b"png")
+    shown = {"plane": "VAE", "point": [0.123, -1.5], "between": [4, 9]}
+    (folder / "explorer_screenshot.json").write_text(json.dumps(shown))
+    (root / "figures" / "29_comparison_explorer.png").write_bytes(b"png")
 
 
 def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
@@ -618,6 +646,10 @@ def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
     assert "| VAE | 40.25 |" in text and "| real (held-out) | 1.50 |" in text
     assert "commit `abcdef123456`" in text and "`02_dcgan` 11 min" in text
     assert "figures/07_gan_samples_epoch-020.png" in text
+    assert (
+        "![the HTML report's latent explorer in use: the pointer at z = (0.12, -1.50) on " in text
+    )
+    assert "midway between its 4s and 9s" in text and "(figures/29_comparison_explorer.png)" in text
     assert "11_vae_manifold" not in text  # a figure the run did not publish is not linked
     assert "ELBO -150.12" in text and "(k = 1,000) -145.68 ± 0.40" in text
     assert "lowest FID after epoch 3 of 3" in text and "after epoch 2." in text
@@ -639,6 +671,40 @@ def test_readme_says_which_models_resumed_instead_of_training(tmp_path, monkeypa
     assert report.resumed_models(folder) == ["dcgan", "vae_z16"]
     text = report.readme_results("cpu")
     assert "in all (dcgan, vae_z16 resumed from their checkpoints:" in text
+    assert "trained from scratch" not in text  # no from-scratch record to quote
+    timings = json.loads((folder / "report_timings.json").read_text())
+    timings["from_scratch"] = {
+        "git_commit": "0123456789abcdef",
+        "started_utc": "2026-11-20T09:00:00+00:00",
+        "cpu_model": "AMD EPYC",
+        "notebooks": {"02_dcgan.ipynb": 480.0, "03_vae.ipynb": 200.0},
+    }
+    (folder / "report_timings.json").write_text(json.dumps(timings))
+    text = report.readme_results("cpu")
+    assert (
+        "The models were trained from scratch at commit `0123456789ab` on AMD EPYC "
+        "(2026-11-20): `02_dcgan` 8 min, `03_vae` 3 min — 11 min in all." in text
+    )
+
+
+def test_from_scratch_timings_are_this_runs_unless_a_model_resumed(tmp_path):
+    from helpers.report.execution import from_scratch_timings
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "dcgan.json").write_text(json.dumps(_results_record("dcgan", 0)))
+    this_run = {
+        "git_commit": "abc",
+        "started_utc": "2026-12-07T10:00:00+00:00",
+        "notebooks": {"02_dcgan.ipynb": {"seconds": 480.0, "status": "ok"}},
+    }
+    earlier = {"from_scratch": {"git_commit": "old", "notebooks": {"02_dcgan.ipynb": 500.0}}}
+    scratch = from_scratch_timings(this_run, earlier, folder)
+    assert scratch["git_commit"] == "abc" and scratch["notebooks"] == {"02_dcgan.ipynb": 480.0}
+    assert "cpu_model" in scratch and "cpu_features" in scratch
+    (folder / "dcgan.json").write_text(json.dumps(_results_record("dcgan", 48)))  # reloaded
+    assert from_scratch_timings(this_run, earlier, folder) == earlier["from_scratch"]
+    assert from_scratch_timings(this_run, {}, folder) is None
 
 
 def test_readme_without_a_published_run_says_what_to_run(tmp_path, monkeypatch):

@@ -302,6 +302,27 @@ PUBLISHED_PDF = Path(__file__).resolve().parents[1] / "report" / f"{report.REPOR
 MAIN_PART_MAX_PAGES = 30
 
 
+PUBLISHED_HTML = PUBLISHED_PDF.with_suffix(".html")
+PUBLISHED_HTML_MAX_BYTES = 12 * 2**20  # the report opens offline as one file, under 12 MB
+
+
+def test_published_report_holds_the_latent_explorer_and_stays_light():
+    """The published HTML carries the explorer of the latent-2 VAE and VAE-GAN planes and of
+    the DCGAN's and latent-16 models' walks; the PDF, its static version and its note."""
+    from helpers import explorer
+
+    assert PUBLISHED_HTML.is_file(), f"{PUBLISHED_HTML} is missing: run `make report`"
+    assert PUBLISHED_HTML.stat().st_size < PUBLISHED_HTML_MAX_BYTES
+    html = PUBLISHED_HTML.read_text(encoding="utf-8")
+    assert 'id="latent-explorer"' in html
+    for title in ("VAE", "VAE-GAN"):
+        assert f'aria-label="{title} latent plane"' in html, title
+    for title in ("DCGAN", "VAE (z=16)", "VAE-GAN (z=16)"):
+        assert f"{title} walk" in html.replace("&#x27;", "'"), title
+    text = " ".join(" ".join(pdf_pages_text(PUBLISHED_PDF)).split())
+    assert explorer.PRINT_NOTE in text
+
+
 def test_published_report_main_part_fits_in_thirty_pages():
     require_tools("pdftotext")
     assert PUBLISHED_PDF.is_file(), f"{PUBLISHED_PDF} is missing: run `make report`"

@@ -99,3 +99,24 @@ def test_read_model_record_reads_the_record_and_refuses_other_files(project_root
     atomic_write_json(folder / "vae.json", {"history": {"loss": [1.0]}})  # not a record
     with pytest.raises(RecordError, match="not a results record"):
         results.read_model_record("smoke", "vae")
+
+
+def test_read_explorer_gathers_the_planes_and_walks_that_were_exported(project_root):
+    folder = results_dir("smoke")
+    grid = np.arange(3 * 3 * 28 * 28).reshape(3, 3, 28, 28).astype(np.uint8)
+    means, labels = np.linspace(-1, 1, 8).reshape(4, 2), np.arange(4)
+    for name, dataset in (("vae", "mnist"), ("vaegan", "fashion_mnist")):
+        atomic_write_npz(folder / f"{name}_plane.npz", images=grid, low=-2.0, high=2.0)
+        atomic_write_npz(folder / f"{name}_latent.npz", means=means, labels=labels)
+        write_results_record(folder, name, config={"dataset": dataset})
+    frames = np.full((5, 28, 28), 3, np.uint8)
+    atomic_write_npz(folder / "vae_z16_walk.npz", images=frames)
+    write_results_record(folder, "vae_z16", config={"dataset": "mnist"})
+    planes, walks = results.read_explorer("smoke")
+    assert list(planes) == ["VAE", "VAE-GAN"] and list(walks) == ["VAE (z=16)"]
+    np.testing.assert_array_equal(planes["VAE"]["grid"], grid)
+    assert (planes["VAE"]["low"], planes["VAE"]["high"]) == (-2.0, 2.0)
+    np.testing.assert_array_equal(planes["VAE"]["means"], means)
+    np.testing.assert_array_equal(walks["VAE (z=16)"], frames)
+    planes, walks = results.read_explorer("smoke", dataset="mnist")  # the VAE-GAN's is another
+    assert list(planes) == ["VAE"] and list(walks) == ["VAE (z=16)"]

@@ -10,11 +10,13 @@ from helpers.runs import atomic_write_npz
 
 
 def test_read_samples_accepts_images_key_or_single_array(tmp_path):
-    images = np.zeros((5, 28, 28), np.uint8)
-    np.savez(tmp_path / "a.npz", images=images, other=np.ones(3))
-    np.savez(tmp_path / "b.npz", samples=images[..., None])
-    assert samples.read_samples(tmp_path / "a.npz").shape == (5, 28, 28)
-    assert samples.read_samples(tmp_path / "b.npz").shape == (5, 28, 28)
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28)).astype(np.uint8)
+    decoy = np.full((5, 28, 28), 7, np.uint8)  # another array beside "images" is not read
+    np.savez(tmp_path / "a.npz", other=decoy, images=images)
+    np.savez(tmp_path / "b.npz", samples=images[..., None])  # a trailing channel is dropped
+    np.testing.assert_array_equal(samples.read_samples(tmp_path / "a.npz"), images)
+    np.testing.assert_array_equal(samples.read_samples(tmp_path / "b.npz"), images)
+    assert samples.read_samples(tmp_path / "b.npz").dtype == np.uint8
 
 
 @pytest.mark.parametrize(

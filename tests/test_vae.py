@@ -394,12 +394,26 @@ def test_built_model_samples_by_seed_and_exports_its_record(data):
     assert record.name == record.model == "vae"
     folder = results_dir(config.profile)
     assert record == read_record(folder / "vae.json")
-    assert set(record.files) == {"samples", "latent", "reconstructions", "weights"}
+    kinds = {"samples", "latent", "reconstructions", "weights", "walk", "plane"}
+    assert set(record.files) == kinds  # a 2-D latent: the explorer's plane too
     assert all((folder / name).is_file() for name in record.files.values())
     with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
         np.testing.assert_array_equal(
             saved["images"], model.sample(config.export_samples, config.seed)
         )
+    from helpers import explorer
+
+    size, low, high = explorer.DEFAULT_GRID_SIZE, explorer.DEFAULT_LOW, explorer.DEFAULT_HIGH
+    with np.load(folder / record.files["plane"]) as saved:  # the decodes of the explorer's grid
+        assert (float(saved["low"]), float(saved["high"])) == (low, high)
+        expected = model.generate(explorer.plane_grid(size, low, high))
+        np.testing.assert_array_equal(saved["images"], expected.reshape(size, size, 28, 28))
+    with np.load(folder / record.files["walk"]) as saved:
+        walk = saved["images"]
+    assert walk.shape == (explorer.WALK_ANCHORS * explorer.WALK_STEPS, 28, 28)
+    assert walk.dtype == np.uint8 and len({frame.tobytes() for frame in walk}) > 1
+    wide = vae.build(tiny_config(epochs=1, snapshot_epochs=(1,), latent_dim=3))
+    assert set(wide.explorer_arrays()) == {"walk"}  # no plane beyond two dimensions
 
 
 def test_make_vae_config_keeps_snapshots_inside_a_shorter_run():

@@ -257,6 +257,7 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
         f"{name}_epoch_samples.npz",
         f"{name}_latent.npz",
         f"{name}_reconstructions.npz",
+        f"{name}_walk.npz",  # the explorer's walk; no plane: the latent is 3-D
         f"{name}.weights.h5",
     }
     assert all((folder / file).is_file() for file in exported.files.values())
@@ -330,7 +331,7 @@ def test_built_model_samples_by_seed_and_exports_its_record(project_root):
     folder = results_dir(config.profile)
     assert record == read_record(folder / "vaegan_z3.json")
     assert set(record.files) == {
-        "samples", "epoch_samples", "latent", "reconstructions", "weights"
+        "samples", "epoch_samples", "latent", "reconstructions", "weights", "walk"
     }  # fmt: skip
     assert all((folder / name).is_file() for name in record.files.values())
     assert set(record.metrics) >= {"test", "diagnosis", "feature_layer", "samples"}

@@ -8,14 +8,16 @@
    notebook's folder) into runs/<profile>/notebooks/. The first failure stops the report with
    the notebook's name and the failing cell; the executed notebook stays there to inspect.
    Training resumes on a rerun because the notebooks checkpoint under runs/<profile>/.
-2. Publish (every profile but smoke): runs/<profile>/figures/*.png -> figures/ and
+2. Render the executed notebooks, merged in the order given, into one self-contained HTML
+   (images embedded, MathJax 3 inlined, a side table of contents with a list of figures, code
+   folded, stderr and log lines dropped): report/vae-vs-gan.html (smoke: runs/smoke/report/).
+   A real run then takes a screenshot of its latent explorer in use for the README
+   (`explorer_in_use`).
+3. Publish (every profile but smoke): runs/<profile>/figures/*.png -> figures/ and
    runs/<profile>/results/*.json -> results/<profile>/ (JSON only: samples and weights stay in
    runs/), and README.md's "Results" section is rewritten from them. Smoke runs write
    nothing outside runs/smoke/.
-3. Render the executed notebooks, merged in the order given, into one self-contained HTML
-   (images embedded, MathJax 3 inlined, a side table of contents with a list of figures, code
-   folded, stderr and log lines dropped): report/vae-vs-gan.html (smoke: runs/smoke/report/),
-   then print it to PDF with headless Chromium once MathJax has typeset every formula. The
+4. Print the HTML to PDF with headless Chromium once MathJax has typeset every formula. The
    PDF leaves out the folded code: it is the document to read, the HTML and the notebooks
    hold the code, and printing every cell would double its length.
 
@@ -39,7 +41,7 @@ Markdown cells beginning "**Figure N —**" are captions: they get the anchor id
 Every stdout stream loses its log lines (`rendering.reading_stream_text`: TensorFlow/absl,
 Python logging, "[dcgan] epoch 3/10 ...", progress bars); ordinary printed results stay.
 
-The steps live in their own modules: `execution` (1), `publishing` (2), `rendering` (3), with
+The steps live in their own modules: `execution` (1), `rendering` (2, 4), `publishing` (3), with
 what they share in `common`; this module runs them in order (`build_report`) and is the
 command line.
 """
@@ -73,7 +75,11 @@ from helpers.report.publishing import (  # noqa: F401
     update_readme,
 )
 from helpers.report.rendering import (  # noqa: F401
+    EXPLORER_SHOT,
+    EXPLORER_SHOT_RECORD,
+    LOOK_ALIKE,
     add_table_of_contents,
+    between_clusters,
     chromium_executable,
     executed_commit,
     executed_profile,
@@ -86,16 +92,36 @@ from helpers.report.rendering import (  # noqa: F401
     print_pdf,
     reading_stream_text,
     render_html,
+    screenshot_explorer,
 )
 from helpers.runs import project_root
 
 # --- command line -----------------------------------------------------------------------------
 
 
+def explorer_in_use(html_path: Path, profile: str) -> Path | None:
+    """The README's picture of the HTML report's latent explorer: a screenshot with the pointer
+    between the clusters of LOOK_ALIKE on the first plane (runs/<profile>/figures/), and what
+    it shows (runs/<profile>/results/explorer_screenshot.json); None when the run exported no
+    latent plane."""
+    from helpers.results import read_explorer
+    from helpers.runs import atomic_write_json, figures_dir, results_dir
+
+    planes, _ = read_explorer(profile)
+    if not planes:
+        return None
+    title, plane = next(iter(planes.items()))
+    point = between_clusters(plane)
+    shot = screenshot_explorer(html_path, figures_dir(profile) / EXPLORER_SHOT, point)
+    record = {"plane": title, "point": list(point), "between": list(LOOK_ALIKE)}
+    atomic_write_json(results_dir(profile) / f"{EXPLORER_SHOT_RECORD}.json", record)
+    return shot
+
+
 def build_report(
     notebooks: list[Path], profile: str, execute: bool = True, pdf: bool = True
 ) -> dict[str, Path]:
-    """Steps 1-3 of the module docstring; returns the paths of the rendered files."""
+    """Steps 1-4 of the module docstring; returns the paths of the rendered files."""
     missing = [str(path) for path in notebooks if not path.is_file()]
     if missing:
         raise ReportError(f"notebook(s) not found: {', '.join(missing)}")
@@ -112,6 +138,13 @@ def build_report(
         chromium_executable()  # fail before hours of training, not after
     if execute:
         notebooks = execute_notebooks(notebooks, profile)
+    out_dir = report_dir(profile)
+    outputs = {"html": render_html(notebooks, out_dir / f"{REPORT_NAME}.html", profile)}
+    print(f"wrote {_relative(outputs['html'])}", file=sys.stderr, flush=True)
+    if execute and profile != SMOKE_PROFILE:
+        shot = explorer_in_use(outputs["html"], profile)
+        if shot:
+            print(f"wrote {_relative(shot)}", file=sys.stderr, flush=True)
         published = publish_run(profile)
         if published:
             print(
@@ -120,9 +153,6 @@ def build_report(
             )
             if README_START in (project_root() / "README.md").read_text(encoding="utf-8"):
                 print(f"updated {_relative(update_readme(profile))}", file=sys.stderr)
-    out_dir = report_dir(profile)
-    outputs = {"html": render_html(notebooks, out_dir / f"{REPORT_NAME}.html", profile)}
-    print(f"wrote {_relative(outputs['html'])}", file=sys.stderr, flush=True)
     if pdf:
         outputs["pdf"] = print_pdf(outputs["html"], out_dir / f"{REPORT_NAME}.pdf")
         print(f"wrote {_relative(outputs['pdf'])}", file=sys.stderr, flush=True)

@@ -46,7 +46,8 @@ def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
 
     Returns the executed notebooks' paths. Raises ReportError at the first failure, naming
     the notebook and the cell; the partly executed notebook is kept (saved after every cell).
-    Wall time per notebook goes to runs/<profile>/results/report_timings.json.
+    Wall time per notebook goes to runs/<profile>/results/report_timings.json, with the
+    `from_scratch` times of the run that trained the models (`from_scratch_timings`).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -54,6 +55,7 @@ def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
     kernel_environment()
     out_dir = executed_dir(profile)
     timings_path = run_dir(profile) / "results" / "report_timings.json"
+    earlier = _earlier_timings(profile, timings_path)
     timings = {
         "profile": profile,
         "git_commit": git_commit(),
@@ -95,7 +97,39 @@ def execute_notebooks(notebooks: list[Path], profile: str) -> list[Path]:
         atomic_write_json(timings_path, timings)
         print(f"    {notebook.name} done in {_duration(seconds)}", file=sys.stderr, flush=True)
         executed.append(output)
+    scratch = from_scratch_timings(timings, earlier, run_dir(profile) / "results")
+    if scratch is not None:
+        timings["from_scratch"] = scratch
+        atomic_write_json(timings_path, timings)
     return executed
+
+
+def _earlier_timings(profile: str, path: Path) -> dict:
+    """The timings of the run before this one: this machine's runs/, else the published."""
+    from helpers.runs import published_results_dir, read_json
+
+    for candidate in (path, published_results_dir(profile) / path.name):
+        if candidate.is_file():
+            return read_json(candidate)
+    return {}
+
+
+def from_scratch_timings(timings: dict, earlier: dict, results: Path) -> dict | None:
+    """What it cost to train the models the run's results hold: this run's notebook times,
+    commit and CPU when no model resumed from a checkpoint, else the `from_scratch` record of
+    the run before (None when there is none)."""
+    from helpers.report.publishing import resumed_models
+    from helpers.runs import cpu_features, cpu_model
+
+    if resumed_models(results):
+        return earlier.get("from_scratch")
+    return {
+        "git_commit": timings["git_commit"],
+        "started_utc": timings["started_utc"],
+        "cpu_model": cpu_model(),
+        "cpu_features": cpu_features(),
+        "notebooks": {name: entry["seconds"] for name, entry in timings["notebooks"].items()},
+    }
 
 
 def _failure_message(notebook: Path, output: Path, error) -> str:

@@ -139,12 +139,23 @@ def readme_results(profile: str) -> str:
             if (resumed := resumed_models(folder))
             else "."
         ),
-        "",
     ]
+    scratch = timings.get("from_scratch")
+    if resumed and scratch:
+        times = scratch["notebooks"]
+        lines[-1] += (
+            f" The models were trained from scratch at commit `{scratch['git_commit'][:12]}` "
+            f"on {scratch.get('cpu_model') or 'an unnamed CPU'} "
+            f"({str(scratch['started_utc'])[:10]}): "
+            + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in times.items())
+            + f" — {_duration(sum(times.values()))} in all."
+        )
+    lines.append("")
     for prefix, text in README_FIGURES:
         found = sorted((root / "figures").glob(f"{prefix}*.png"))
         if found:
             lines += [f"![{text}](figures/{found[-1].name})", f"*{text}.*", ""]
+    lines += _explorer_lines(root, folder)
     rows = metric_table_rows(comparison.rows, {name: model_label(name) for name in comparison.rows})
     columns = [column for column in METRIC_COLUMNS if column[0] in README_KEYS]
     lines += [
@@ -193,6 +204,25 @@ def readme_results(profile: str) -> str:
         lines += ["", "The paper's claims as this run measured them (the conclusions):", ""]
         lines += [f"* {claim['claim']} — **{claim['verdict']}**." for claim in claims]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _explorer_lines(root: Path, folder: Path) -> list[str]:
+    """The README's picture of the latent explorer in use, with what it shows, when the run
+    took one (`helpers.report.explorer_in_use`)."""
+    from helpers.report.rendering import EXPLORER_SHOT, EXPLORER_SHOT_RECORD
+    from helpers.runs import read_json
+
+    record = folder / f"{EXPLORER_SHOT_RECORD}.json"
+    if not (root / "figures" / EXPLORER_SHOT).is_file() or not record.is_file():
+        return []
+    shown = read_json(record)
+    (z1, z2), (first, second) = shown["point"], shown["between"]
+    text = (
+        f"the HTML report's latent explorer in use: the pointer at z = ({z1:.2f}, {z2:.2f}) on "
+        f"the {shown['plane']} plane, midway between its {first}s and {second}s, and what each "
+        "decoder draws there"
+    )
+    return [f"![{text}](figures/{EXPLORER_SHOT})", f"*{text[0].upper() + text[1:]}.*", ""]
 
 
 def update_readme(profile: str, readme: Path | None = None) -> Path:

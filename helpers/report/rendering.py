@@ -31,6 +31,7 @@ from helpers.report.common import (
     TEMPLATE_NAME,
     ReportError,
     _duration,
+    _relative,
 )
 from helpers.runs import (
     atomic_write_bytes,
@@ -428,6 +429,58 @@ def open_report_page(browser, html_path: Path, timeout_seconds: float = 180):
         "html[data-mathjax=typeset]", state="attached", timeout=timeout_seconds * 1000
     )
     return page
+
+
+# --- the explorer in use, for the README ---------------------------------------------------
+
+EXPLORER_ID = "latent-explorer"  # helpers.explorer's default element id
+EXPLORER_SHOT = "29_comparison_explorer.png"  # runs/<profile>/figures/, published to figures/
+EXPLORER_SHOT_RECORD = "explorer_screenshot"  # runs/<profile>/results/<this>.json: what it shows
+LOOK_ALIKE = (4, 9)  # the screenshot points between these digits' clusters (the paper's pair)
+
+
+def between_clusters(plane: dict, digits: tuple[int, int] = LOOK_ALIKE) -> tuple[float, float]:
+    """The midpoint of the two digits' mean posterior means on a plane of
+    `helpers.explorer.explorer_html` (its `means` [N, 2] and `labels` [N])."""
+    import numpy as np
+
+    means, labels = np.asarray(plane["means"], float), np.asarray(plane["labels"])
+    centres = [means[labels == digit].mean(axis=0) for digit in digits]
+    return tuple(float(v) for v in (centres[0] + centres[1]) / 2)
+
+
+def screenshot_explorer(
+    html_path: Path, png_path: Path, point: tuple[float, float], browser=None
+) -> Path:
+    """A PNG of the report's latent explorer with the pointer at latent `point` (z1, z2) of its
+    first panel: what a reader sees using it. ReportError if the report has no explorer.
+    `browser`: a Playwright Chromium to use (default: one launched for this)."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                return screenshot_explorer(html_path, png_path, point, browser)
+            finally:
+                browser.close()
+    page = open_report_page(browser, html_path)
+    try:
+        root = page.locator(f"#{EXPLORER_ID}")
+        if root.count() == 0:
+            raise ReportError(f"{_relative(html_path)} has no latent explorer to show")
+        root.scroll_into_view_if_needed()
+        page.wait_for_selector(f"#{EXPLORER_ID}[data-ready='1']", state="attached")
+        panel = page.locator(f"#{EXPLORER_ID}-panel-0")
+        box = panel.bounding_box()
+        low, high = (float(panel.get_attribute(f"data-{end}")) for end in ("low", "high"))
+        x = box["x"] + (point[0] - low) / (high - low) * box["width"]
+        y = box["y"] + (high - point[1]) / (high - low) * box["height"]
+        page.mouse.move(x, y)
+        picture = root.screenshot()
+    finally:
+        page.context.close()
+    return atomic_write_bytes(png_path, picture)
 
 
 # Chromium prints the page at this zoom: body text 10.5 pt on screen -> 8.4 pt in print, as
