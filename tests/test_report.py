@@ -677,13 +677,14 @@ def test_readme_says_which_models_resumed_instead_of_training(tmp_path, monkeypa
         "git_commit": "0123456789abcdef",
         "started_utc": "2026-11-20T09:00:00+00:00",
         "cpu_model": "AMD EPYC",
+        "cpu_features": ["avx2", "avx512_bf16"],
         "notebooks": {"02_dcgan.ipynb": 480.0, "03_vae.ipynb": 200.0},
     }
     (folder / "report_timings.json").write_text(json.dumps(timings))
     text = report.readme_results("cpu")
     assert (
-        "The models were trained from scratch at commit `0123456789ab` on AMD EPYC "
-        "(2026-11-20): `02_dcgan` 8 min, `03_vae` 3 min — 11 min in all." in text
+        "The models were trained from scratch at commit `0123456789ab` on AMD EPYC (avx2, "
+        "avx512_bf16) (2026-11-20): `02_dcgan` 8 min, `03_vae` 3 min — 11 min in all." in text
     )
 
 

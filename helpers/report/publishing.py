@@ -107,6 +107,7 @@ def readme_results(profile: str) -> str:
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
     from helpers.comparison import METRIC_COLUMNS, metric_table_rows, read_comparison
     from helpers.record import read_record
+    from helpers.reproducibility import cpu_label
     from helpers.results import model_label
     from helpers.runs import read_json
     from helpers.tables import markdown_table
@@ -145,7 +146,7 @@ def readme_results(profile: str) -> str:
         times = scratch["notebooks"]
         lines[-1] += (
             f" The models were trained from scratch at commit `{scratch['git_commit'][:12]}` "
-            f"on {scratch.get('cpu_model') or 'an unnamed CPU'} "
+            f"on {cpu_label(scratch)} "
             f"({str(scratch['started_utc'])[:10]}): "
             + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in times.items())
             + f" — {_duration(sum(times.values()))} in all."
