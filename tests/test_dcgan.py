@@ -17,10 +17,11 @@ import tensorflow as tf
 
 from helpers import dcgan, fused
 from helpers.config import make_config
-from helpers.data import IMAGE_SHAPE, Dataset, to_uint8_images
-from helpers.record import ResultsRecord, read_record
+from helpers.data import Dataset, to_uint8_images
+from helpers.record import read_record
 from helpers.runs import Checkpointer, results_dir
 from helpers.training import NonFiniteLossError, train
+from tests.interface_checks import assert_exports_its_record, assert_samples_by_seed
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -348,22 +349,13 @@ def test_built_model_samples_by_seed_and_exports_its_record(project_root):
     config = tiny_config(epochs=1)
     model = dcgan.build(config)
     assert isinstance(model, dcgan.DCGAN) and model.name == "dcgan"
-    first, again, other = model.sample(6, 5), model.sample(6, 5), model.sample(6, 6)
-    assert first.shape == (6, *IMAGE_SHAPE) and first.dtype == np.uint8
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
-
+    assert_samples_by_seed(model)
     run = train(model, tiny_data(), progress=False)
     assert run.model is model
-    record = model.export(run)
-    assert isinstance(record, ResultsRecord)
+    kinds = {"samples", "epoch_samples", "weights", "walk"}  # no plane: z has 100 dimensions
+    record = assert_exports_its_record(model, run, kinds)
     assert record.name == record.model == "dcgan"
     folder = results_dir(config.profile)
-    assert record == read_record(folder / "dcgan.json")
-    assert set(record.files) == {"samples", "epoch_samples", "weights", "walk"}  # no 2-D plane
-    assert all((folder / name).is_file() for name in record.files.values())
-    with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
-        np.testing.assert_array_equal(saved["images"], model.sample(40, config.seed))
     from helpers import explorer
     from helpers.training import WALK_STREAM
 

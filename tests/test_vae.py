@@ -12,10 +12,11 @@ import pytest
 
 from helpers import vae
 from helpers.config import make_config
-from helpers.data import IMAGE_SHAPE, Dataset
-from helpers.record import ResultsRecord, read_record
+from helpers.data import Dataset
+from helpers.record import read_record
 from helpers.runs import ROOT_ENV, Checkpointer, results_dir
 from helpers.training import NonFiniteLossError, train
+from tests.interface_checks import assert_exports_its_record, assert_samples_by_seed
 
 
 def synthetic_dataset(n_train: int = 256, n_test: int = 128, seed: int = 0) -> Dataset:
@@ -382,25 +383,13 @@ def test_built_model_samples_by_seed_and_exports_its_record(data):
     model = vae.build(config)
     assert isinstance(model, vae.VAEModel) and model.name == "vae"
     assert model.latent_dim == config.latent_dim and model.config == config
-    first, again, other = model.sample(6, 5), model.sample(6, 5), model.sample(6, 6)
-    assert first.shape == (6, *IMAGE_SHAPE) and first.dtype == np.uint8
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
-
+    assert_samples_by_seed(model)
     run = train(model, data, progress=False)
     assert run.model is model
-    record = model.export(run)
-    assert isinstance(record, ResultsRecord)
+    kinds = {"samples", "latent", "reconstructions", "weights", "walk", "plane"}
+    record = assert_exports_its_record(model, run, kinds)  # a 2-D latent: the plane too
     assert record.name == record.model == "vae"
     folder = results_dir(config.profile)
-    assert record == read_record(folder / "vae.json")
-    kinds = {"samples", "latent", "reconstructions", "weights", "walk", "plane"}
-    assert set(record.files) == kinds  # a 2-D latent: the explorer's plane too
-    assert all((folder / name).is_file() for name in record.files.values())
-    with np.load(folder / record.files["samples"]) as saved:  # the seed's samples, exactly
-        np.testing.assert_array_equal(
-            saved["images"], model.sample(config.export_samples, config.seed)
-        )
     from helpers import explorer
 
     size, low, high = explorer.DEFAULT_GRID_SIZE, explorer.DEFAULT_LOW, explorer.DEFAULT_HIGH
