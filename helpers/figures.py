@@ -501,4 +501,6 @@ def coverage_figure(
 def cost_figure(costs: dict[str, dict], labels: dict[str, str]):
     """Figure 23: wall time, training throughput and parameters per model (costs: name ->
     helpers.results.training_cost), coloured by MODEL_COLORS."""
-    return bar_panels_figure(costs, COST_PANELS, labels, MODEL_COLORS, figsize=(10, 3.2))
+    return bar_panels_figure(
+        costs, COST_PANELS, labels, MODEL_COLORS, figsize=(10, 3.4), rotation=45
+    )

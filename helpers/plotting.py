@@ -154,7 +154,9 @@ def bar_panels_figure(
         if errors is not None:
             bars["yerr"] = [values[n][errors[key]] if key in errors else 0 for n in names]
         ax.bar(range(len(names)), [values[n][key] for n in names], **bars)
-        ticks = {} if rotation is None else {"rotation": rotation}
+        # rotated labels end at their tick, so neighbouring labels do not run into each other
+        ticks = {} if rotation is None else {"rotation": rotation, "ha": "right",
+                                             "rotation_mode": "anchor"}  # fmt: skip
         ax.set_xticks(range(len(names)), [labels[n] for n in names], **ticks)
         ax.set_title(title)
         ax.grid(axis="y", alpha=0.3)
