@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.record import ResultsRecord, read_record
+from helpers.record import read_record
 
 RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "04_vaegan"}
 MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
@@ -142,17 +142,6 @@ def _trained_on(folder, name: str) -> str | None:
 
 class MissingResultError(FileNotFoundError):
     """A model's results are not in runs/<profile>/results/: the message names the notebook."""
-
-
-def read_model_record(profile: str, name: str) -> ResultsRecord:
-    """The results record of result `name` under `profile`; MissingResultError naming the
-    notebook that writes it when it is missing."""
-    from helpers.runs import results_dir
-
-    path = results_dir(profile) / f"{name}.json"
-    if not path.is_file():
-        raise _missing(profile, name, [path.name], path.parent)
-    return read_record(path)
 
 
 def _missing(profile: str, name: str, files: list[str], folder) -> MissingResultError:

@@ -90,15 +90,14 @@ def test_missing_results_name_the_notebook_to_run(project_root):
         results.read_model_results("smoke", "vaegan")
 
 
-def test_read_model_record_reads_the_record_and_refuses_other_files(project_root):
+def test_read_model_results_refuses_a_json_that_is_not_a_results_record(project_root):
     folder = results_dir("smoke")
-    with pytest.raises(results.MissingResultError, match="notebooks/03_vae.ipynb"):
-        results.read_model_record("smoke", "vae_z16")
-    written = write_results_record(folder, "vae_z16", parameters={"encoder": 3, "total": 3})
-    assert results.read_model_record("smoke", "vae_z16") == written
+    atomic_write_npz(folder / "vae_samples.npz", images=np.zeros((5, 28, 28), np.uint8))
     atomic_write_json(folder / "vae.json", {"history": {"loss": [1.0]}})  # not a record
     with pytest.raises(RecordError, match="not a results record"):
-        results.read_model_record("smoke", "vae")
+        results.read_model_results("smoke", "vae")
+    written = write_results_record(folder, "vae", parameters={"encoder": 3, "total": 3})
+    assert results.read_model_results("smoke", "vae")["record"] == written
 
 
 def test_read_explorer_gathers_the_planes_and_walks_that_were_exported(project_root):
