@@ -155,12 +155,12 @@ def train_classifier(model, config, data) -> dict:
     """
     import keras
 
-    from helpers.data import make_batches, to_unit_range
+    from helpers.data import make_batches, to_unit_range, training_split
     from helpers.runs import environment_record
     from helpers.training import EpochProgress
 
     keras.utils.set_random_seed(config.seed)
-    x_train, y_train = data.x_train, data.y_train
+    x_train, y_train = training_split(data, config.validation_size)
     if config.train_size is not None and config.train_size < len(x_train):
         keep = np.random.default_rng(config.seed).permutation(len(x_train))[: config.train_size]
         x_train, y_train = x_train[np.sort(keep)], y_train[np.sort(keep)]

@@ -30,6 +30,13 @@ PROFILES = ("smoke", "cpu", "paper")
 # Jupyter or Colab): this variable if set (the Makefile sets smoke for nbval and the tests),
 # else the paper's settings on a GPU and the cpu profile on a CPU.
 PROFILE_ENV = "VAE_VS_GAN_PROFILE"
+# Training seeds per profile: every model is trained once per seed 0 .. n-1 and every verdict
+# is decided over them (helpers.seeds). $VAE_VS_GAN_SEEDS (`make report SEEDS=1`) overrides it.
+PROFILE_SEEDS = {"smoke": 2, "cpu": 3, "paper": 3}
+SEEDS_ENV = "VAE_VS_GAN_SEEDS"
+# Images held out of the end of the training set: the validation split on which training
+# choices (epochs, when to stop, the VAE-GAN's budget) are made; the test set scores the tables
+VALIDATION_SIZE = 10_000
 # "auto": the policy native on the machine that builds the model (TrainConfig.resolved)
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 # Hex digits of a config's SHA-256 kept as its fingerprint: short checkpoint directory names,
@@ -51,7 +58,8 @@ class TrainConfig:
     epochs: int = 1
     batch_size: int = 100
     learning_rate: float = 1e-3  # paper: Adam, 0.001 for both models
-    train_size: int | None = None
+    train_size: int | None = None  # of the training split (the images before the validation)
+    validation_size: int = VALIDATION_SIZE  # held out of the end of the training set
     precision: str = "float32"
     snapshot_epochs: tuple[int, ...] = ()  # epochs whose fixed-noise samples are kept as figures
     export_samples: int = 10_000  # samples written to <model>_samples.npz
@@ -63,6 +71,7 @@ class TrainConfig:
         _check_positive_int("epochs", self.epochs)
         _check_positive_int("batch_size", self.batch_size)
         _check_positive_int("export_samples", self.export_samples)
+        _check_positive_int("validation_size", self.validation_size)
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
@@ -398,15 +407,16 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
         # cpu: G and D at half the paper's widths, 30,000 images per epoch, samples from a moving
         # average of G (decay 0.999, about the last 3 epochs). precision auto: the policy native
         # on the machine that trains it (helpers.precision: mixed bfloat16 on a CPU with
-        # AVX512-BF16 or AMX, float32 on an AVX2-only one). 48 epochs: after 36 the 1,000-sample
-        # FID per epoch can still be improving beyond its noise (helpers.metrics.stopping_epoch;
-        # `python benchmarks/precision_fid.py --epochs 48` prints the curve and where it stops)
+        # AVX512-BF16 or AMX, float32 on an AVX2-only one). 36 epochs, three seeds: the stopping
+        # rule (helpers.metrics.stopping_epoch) on a 48-epoch run found the gain left after epoch
+        # 35 within the noise of its 1,000-sample FID; each seed's curve on the validation split
+        # (notebook 05) says where its own run stops
         "cpu": dict(
-            epochs=48,
+            epochs=36,
             train_size=30000,
             generator_widths=(128, 64, 32),
             discriminator_widths=(32, 64),
-            snapshot_epochs=(1, 13, 24, 48),
+            snapshot_epochs=(1, 10, 18, 36),
             precision="auto",
             generator_average=0.999,
         ),
@@ -423,10 +433,11 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
     },
     "vae": {
         "paper": dict(epochs=50, snapshot_epochs=(1, 2, 5, 10, 20, 50)),
-        # cpu: the paper's model and settings, 30 epochs (the loss has levelled off by then),
-        # IWAE on 2,000 test images, so that notebook 03 takes minutes on 2 cores (`make
-        # report` records each notebook's time in runs/<profile>/results/report_timings.json)
-        "cpu": dict(epochs=30, snapshot_epochs=(1, 2, 5, 10, 20, 30), iwae_test_size=2000),
+        # cpu: the paper's model and settings, 20 epochs (the validation loss falls by about
+        # 1 % more over epochs 20-30), IWAE on 2,000 test images, so that three seeds of
+        # notebook 03 take minutes on 2 cores (`make report` records each notebook's time in
+        # runs/<profile>/results/report_timings.json)
+        "cpu": dict(epochs=20, snapshot_epochs=(1, 2, 5, 10, 20), iwae_test_size=2000),
         "smoke": dict(
             epochs=2,
             batch_size=64,
@@ -509,6 +520,34 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
         ),
     },
 }
+
+
+def resolve_seeds(
+    profile: str, seeds: int | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[int, ...]:
+    """The training seeds (0, 1, ..., n-1) of a run: `seeds` when given, else $VAE_VS_GAN_SEEDS,
+    else the profile's PROFILE_SEEDS. Seed 0 is the named seed: its samples are the ones shown.
+
+    Raises ConfigError for a count that is not a positive integer.
+    """
+    _check_choice("profile", profile, PROFILES)
+    source = "seeds"
+    if seeds is None:
+        environ = os.environ if environ is None else environ
+        text = environ.get(SEEDS_ENV, "").strip()
+        if text:
+            source = f"${SEEDS_ENV}"
+            try:
+                seeds = int(text)
+            except ValueError:
+                raise ConfigError(
+                    f"{SEEDS_ENV}={text!r} is not a number of seeds; give a positive integer"
+                ) from None
+        else:
+            seeds = PROFILE_SEEDS[profile]
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds <= 0:
+        raise ConfigError(f"{source} must be a positive integer (a count of seeds), got {seeds!r}")
+    return tuple(range(seeds))
 
 
 def profile_fields(model: str, profile: str) -> dict:
@@ -608,4 +647,5 @@ __all__ = [
     "make_config",
     "profile_fields",
     "resolve_profile",
+    "resolve_seeds",
 ]

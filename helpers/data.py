@@ -65,6 +65,30 @@ class Dataset:
     source: str
 
 
+def training_split(data: Dataset, validation_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of the training set without its last `validation_size` images: what
+    every model trains on. ValueError when nothing would be left to train on."""
+    keep = _training_count(data, validation_size)
+    return data.x_train[:keep], data.y_train[:keep]
+
+
+def validation_split(data: Dataset, validation_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of the last `validation_size` training images: held out of training,
+    they decide every training choice (epochs, when to stop); the test set scores the tables."""
+    keep = _training_count(data, validation_size)
+    return data.x_train[keep:], data.y_train[keep:]
+
+
+def _training_count(data: Dataset, validation_size: int) -> int:
+    keep = len(data.x_train) - validation_size
+    if validation_size < 1 or keep < 1:
+        raise ValueError(
+            f"validation_size {validation_size} must lie in 1..{len(data.x_train) - 1} for the "
+            f"{len(data.x_train)} training images of {data.name}"
+        )
+    return keep
+
+
 def load_dataset(name: str = "mnist", path: str | os.PathLike | None = None) -> Dataset:
     """Load `name` ("mnist" | "fashion_mnist") from `path`, else $VAE_VS_GAN_DATA, else Keras."""
     if name not in DATASETS:

@@ -31,8 +31,11 @@ from helpers.data import (
     batches_with_noise,
     to_gan_range,
     to_uint8_images,
+    training_split,
+    validation_split,
 )
 from helpers.fused import Adam, BatchNormalization, Conv2DTranspose
+from helpers.results import result_name
 from helpers.runs import load_weights
 from helpers.training import TrainedModel, TrainingRun, layer_rows, seed_everything
 
@@ -198,12 +201,13 @@ class DCGAN(TrainedModel):
     and a generated batch; G descends the non-saturating loss -log D(G(z)).
     """
 
-    name = family = MODEL
+    family = MODEL
     history_keys = HISTORY_KEYS
     guarded_keys = ("d_loss", "g_loss")  # the NaN guard of the shared loop
 
     def __init__(self, config: DCGANConfig, strategy: tf.distribute.Strategy | None = None):
         self.config = config = config.resolved()
+        self.name = result_name(MODEL, seed=config.seed)
         self.data = None
         self.images = None  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         self.strategy = strategy or default_strategy()
@@ -303,9 +307,9 @@ class DCGAN(TrainedModel):
         return self.config.latent_dim
 
     def use_data(self, data: Dataset) -> None:
-        """Train on `data.x_train[:train_size]`, scaled to [-1, 1]."""
+        """Train on the training split's first `train_size` images, scaled to [-1, 1]."""
         self.data = data
-        self.images = gan_images(self.config, data.x_train)
+        self.images = gan_images(self.config, training_split(data, self.config.validation_size)[0])
 
     @property
     def images_per_epoch(self) -> int:
@@ -385,7 +389,7 @@ def load(config: DCGANConfig, path: str | os.PathLike | None = None) -> DCGAN:
     """The exported DCGAN of `config` (default: runs/<profile>/results/dcgan.weights.h5); only
     the sampler (G, or its average) is exported, so the rest keeps its initial weights."""
     model = build(config)
-    load_weights(model.sampler, config.profile, MODEL, path)
+    load_weights(model.sampler, config.profile, model.name, path)
     return model
 
 
@@ -423,8 +427,16 @@ def gan_images(config, images: np.ndarray) -> np.ndarray:
 
 
 def prepare_images(config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """(x_train[:train_size], x_test) of `data` as float32 [N, 28, 28, 1] in [-1, 1]."""
-    return gan_images(config, data.x_train), to_gan_range(np.asarray(data.x_test, np.uint8))
+    """(the training split's first `train_size` images, x_test) of `data` as float32
+    [N, 28, 28, 1] in [-1, 1]."""
+    x_train, _ = training_split(data, config.validation_size)
+    return gan_images(config, x_train), to_gan_range(np.asarray(data.x_test, np.uint8))
+
+
+def validation_images(config, data: Dataset) -> np.ndarray:
+    """The validation split (`helpers.data.validation_split`) as float32 [N, 28, 28, 1] in
+    [-1, 1]."""
+    return to_gan_range(validation_split(data, config.validation_size)[0])
 
 
 __all__ = [

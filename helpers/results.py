@@ -16,19 +16,40 @@ MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaeg
 PAPER_LATENT_DIM = 2  # the paper's VAE: its results keep the plain model name
 
 
-def result_name(model: str, latent_dim: int | None = None) -> str:
+SEED_MARK = "_seed"  # vae_z16_seed2: the VAE of latent 16 trained with seed 2
+
+
+def result_name(model: str, latent_dim: int | None = None, seed: int = 0) -> str:
     """The name of a model's results files: `vae`, `vaegan` at the paper's latent dimension,
-    `vae_z16`, `vaegan_z16` at another (so both latent sizes can be compared side by side)."""
-    if latent_dim is None or latent_dim == PAPER_LATENT_DIM or model == "dcgan":
-        return model
-    return f"{model}_z{latent_dim}"
+    `vae_z16`, `vaegan_z16` at another (so both latent sizes can be compared side by side);
+    trained with a seed other than 0 (the named seed, whose samples are shown), `_seed<k>` is
+    appended: `dcgan_seed1`, `vae_z16_seed2`."""
+    name = model
+    if latent_dim is not None and latent_dim != PAPER_LATENT_DIM and model != "dcgan":
+        name = f"{model}_z{latent_dim}"
+    return seed_name(name, seed)
+
+
+def seed_name(name: str, seed: int) -> str:
+    """The result name of seed `seed` of the model whose seed-0 results are `name`."""
+    return name if seed == 0 else f"{name}{SEED_MARK}{seed}"
+
+
+def split_seed(name: str) -> tuple[str, int]:
+    """(the seed-0 result name, seed) of a result name: `vae_z16_seed2` -> (`vae_z16`, 2)."""
+    base, mark, seed = name.rpartition(SEED_MARK)
+    if mark and seed.isdigit():
+        return base, int(seed)
+    return name, 0
 
 
 def model_label(name: str) -> str:
-    """'VAE', 'VAE-GAN (z=16)', ... for a result name."""
+    """'VAE', 'VAE-GAN (z=16)', 'DCGAN (seed 1)', ... for a result name."""
+    name, seed = split_seed(name)
     base, _, latent = name.partition("_z")
     label = MODEL_LABELS.get(base, base)
-    return f"{label} (z={latent})" if latent else label
+    label = f"{label} (z={latent})" if latent else label
+    return f"{label} (seed {seed})" if seed else label
 
 
 def read_encoder_results(profile: str, name: str) -> dict | None:

@@ -283,6 +283,33 @@ def train(
     return train_loop(model, resume=resume, progress=progress, on_epoch_end=on_epoch_end)
 
 
+def train_seeds(
+    config,
+    seeds,
+    build: Callable[[object], GenerativeModel],
+    data,
+    evaluate: Callable[[GenerativeModel], dict] | None = None,
+) -> dict[int, ResultsRecord]:
+    """Train and export the model of `config` once for every seed of `seeds` other than
+    `config.seed` (whose run the notebook trains and shows itself): seed -> its ResultsRecord.
+
+    `build(config)` makes the model of a config (e.g. `dcgan.build`); `evaluate(model)` gives
+    the scores its record keeps beside the shared ones. Each seed resumes from its own
+    checkpoints (the seed is part of the config's fingerprint), so an interrupted run of many
+    seeds loses at most one epoch.
+    """
+    import dataclasses
+
+    records = {}
+    for seed in seeds:
+        if seed == config.seed:
+            continue
+        model = build(dataclasses.replace(config, seed=seed))
+        run = train(model, data)
+        records[seed] = model.export(run, None if evaluate is None else evaluate(model))
+    return records
+
+
 def train_loop(
     model: GenerativeModel,
     *,

@@ -38,6 +38,8 @@ from helpers.data import (
     binarize,
     make_batches,
     to_uint8_images,
+    training_split,
+    validation_split,
 )
 from helpers.fused import Adam
 from helpers.results import result_name
@@ -242,12 +244,22 @@ def make_vae_config(profile: str, **overrides):
 
 
 def prepare_images(config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Binarised (x_train[:train_size], x_test), float32 [N, 28, 28, 1] in {0, 1}."""
-    x_train = data.x_train if config.train_size is None else data.x_train[: config.train_size]
+    """Binarised (training images, x_test), float32 [N, 28, 28, 1] in {0, 1}: the training
+    split's first `train_size` images (all when None), and the test set."""
+    x_train, _ = training_split(data, config.validation_size)
+    if config.train_size is not None:
+        x_train = x_train[: config.train_size]
     return (
         binarize(x_train, config.binarization, seed=config.seed),
         binarize(data.x_test, config.binarization, seed=config.seed + 1),
     )
+
+
+def validation_images(config, data: Dataset) -> np.ndarray:
+    """The binarised validation split (`helpers.data.validation_split`), float32 [N, 28, 28, 1]:
+    the VAE's loss after every epoch is measured on it."""
+    x_valid, _ = validation_split(data, config.validation_size)
+    return binarize(x_valid, config.binarization, seed=config.seed + 2)
 
 
 def validation_batches(images: np.ndarray, batch_size: int):
@@ -275,10 +287,10 @@ class VAEModel(TrainedModel):
 
     def __init__(self, config, network: VAE, callbacks=(), snapshot_count: int = 10):
         self.config, self.network = config, network
-        self.name = result_name("vae", config.latent_dim)
+        self.name = result_name("vae", config.latent_dim, config.seed)
         self.callbacks = list(callbacks)  # passed to each epoch's `fit`
         self.latents = fixed_latents(config, snapshot_count)
-        self.data = self.x_train = self.x_test = None
+        self.data = self.x_train = self.x_valid = None
 
     @property
     def encoder(self) -> keras.Model:
@@ -307,9 +319,10 @@ class VAEModel(TrainedModel):
         return {"encoder": int(encoder), "decoder": int(decoder), "total": int(encoder + decoder)}
 
     def use_data(self, data: Dataset) -> None:
-        """Train on the binarised `data.x_train[:train_size]`, validate on its test images."""
+        """Train on the binarised training split, validate on the validation split."""
         self.data = data
-        self.x_train, self.x_test = prepare_images(self.config, data)
+        self.x_train, _ = prepare_images(self.config, data)
+        self.x_valid = validation_images(self.config, data)
 
     @property
     def images_per_epoch(self) -> int:
@@ -327,7 +340,7 @@ class VAEModel(TrainedModel):
 
     def validate_epoch(self, epoch: int) -> dict[str, float]:
         validated = self.network.evaluate(
-            validation_batches(self.x_test, self.config.batch_size), verbose=0, return_dict=True
+            validation_batches(self.x_valid, self.config.batch_size), verbose=0, return_dict=True
         )
         return {f"val_{k}": float(v) for k, v in validated.items()}
 
@@ -502,6 +515,32 @@ def iwae_bound(
     return np.concatenate(out)
 
 
+def likelihood_metrics(model, x_test: np.ndarray, iwae: bool = True) -> dict:
+    """The test-set bounds a VAE's record keeps (`metrics` of its ResultsRecord): the ELBO on
+    every image of `x_test`, and with `iwae` the IWAE bound with the config's `iwae_k` on its
+    first `iwae_test_size` images, each with its standard error over images."""
+    from helpers.metrics import mean_and_standard_error
+
+    config = model.config
+    values = elbo(model, x_test, seed=config.seed)
+    mean, error = mean_and_standard_error(values)
+    scores = {
+        "test_elbo": {"nats_per_image": mean, "standard_error": error, "n_images": len(x_test)}
+    }
+    if iwae:
+        count = min(config.iwae_test_size or len(x_test), len(x_test))
+        bound = iwae_bound(model, x_test[:count], config.iwae_k, seed=config.seed)
+        log_px, log_px_error = mean_and_standard_error(bound)
+        scores["iwae"] = {
+            "k": config.iwae_k,
+            "log_px": log_px,
+            "standard_error": log_px_error,
+            "n_images": count,
+            "elbo_same_images": float(np.mean(values[:count])),
+        }
+    return scores
+
+
 def elbo(model, images: np.ndarray, seed: int = 0, batch_size: int = 500) -> np.ndarray:
     """Evidence lower bound E_q[log p(x|z)] - KL(q(z|x) || p(z)), one z per image, nats: [N].
 
@@ -613,6 +652,7 @@ __all__ = [
     "encode_means",
     "fixed_latents",
     "iwae_bound",
+    "likelihood_metrics",
     "kl_to_standard_normal",
     "latent_grid",
     "load",

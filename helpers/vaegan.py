@@ -280,7 +280,7 @@ class VAEGAN(TrainedModel):
         """`start_vae`: the trained VAE whose encoder and decoder a `start_from_vae` config
         fine-tunes (shared, not copied); unused otherwise."""
         self.config = config = config.resolved()
-        self.name = result_name(MODEL, config.latent_dim)
+        self.name = result_name(MODEL, config.latent_dim, config.seed)
         self.data = None
         self.images = None  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         # float32 [n, 28, 28, 1] in [-1, 1] (test images): diagnosed after every epoch if given
@@ -495,12 +495,13 @@ class VAEGAN(TrainedModel):
     # --- the interface of helpers.training.GenerativeModel ----------------------------------
 
     def use_data(self, data: Dataset) -> None:
-        """Train on `data.x_train[:train_size]` in [-1, 1]; diagnose its first
-        `config.diagnose_images` test images after every epoch."""
+        """Train on the training split's first `train_size` images in [-1, 1]; diagnose the
+        first `config.diagnose_images` validation images after every epoch."""
         self.data = data
-        self.images, x_test = prepare_images(self.config, data)
+        self.images, _ = prepare_images(self.config, data)
         count = self.config.diagnose_images
-        self.diagnosis_images = x_test[:count] if count and len(x_test) else None
+        x_valid = dcgan.validation_images(self.config, data)
+        self.diagnosis_images = x_valid[:count] if count else None
 
     @property
     def images_per_epoch(self) -> int:
@@ -643,7 +644,7 @@ def training_batches(config: VAEGANConfig, images: np.ndarray, epoch: int) -> tf
 
 
 def prepare_images(config: VAEGANConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """(x_train[:train_size], x_test) as float32 [N, 28, 28, 1] in [-1, 1] (the decoder's tanh
+    """(training images, x_test) as float32 [N, 28, 28, 1] in [-1, 1] (the decoder's tanh
     range), as for the DCGAN."""
     return dcgan.prepare_images(config, data)
 
