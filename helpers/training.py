@@ -215,7 +215,9 @@ class TrainedModel:
 
         started = time.perf_counter()
         folder = results_dir(self.config.profile)
-        arrays = {**self.exported_arrays(run), **self.explorer_arrays()}
+        arrays = self.exported_arrays(run)
+        if self.config.seed == 0:  # the explorer shows the named seed's models
+            arrays.update(self.explorer_arrays())
         files = write_model_files(folder, self.name, **arrays)
         record = build_record(
             run,
