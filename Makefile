@@ -1,4 +1,5 @@
-# make report  — execute the notebooks under PROFILE (default cpu) and render the report
+# make report  — execute the notebooks under PROFILE (default cpu; SEEDS=n to override its
+#                number of training seeds) and render the report
 # make test    — lint, unit tests, then nbval of every notebook under the smoke profile
 # Both create .venv on first use and reuse it afterwards. Each installs what it needs of
 # pyproject.toml: `make report` the project with its `report` extra, `make test` with `dev`
@@ -9,6 +10,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= cpu
+# Training seeds: empty keeps the profile's count (helpers.config.PROFILE_SEEDS: smoke 2, cpu and
+# paper 3); `make report SEEDS=1` is the quick look, whose verdicts say "one seed"
+SEEDS ?=
+ifneq ($(SEEDS),)
+export VAE_VS_GAN_SEEDS := $(SEEDS)
+endif
 # Reading order = file order = run order: the comparison (05) reads the results of 02-04.
 NOTEBOOK_ORDER := 01_theory 02_dcgan 03_vae 04_vaegan 05_comparison
 NOTEBOOKS := $(foreach n,$(NOTEBOOK_ORDER),$(wildcard notebooks/$(n).ipynb))

@@ -410,13 +410,20 @@ def fixed_noise(config: DCGANConfig, count: int, stream: int) -> tf.Tensor:
     return tf.random.stateless_normal([count, config.latent_dim], seed=[config.seed, stream])
 
 
-def gan_images(config, images: np.ndarray) -> np.ndarray:
-    """uint8 [N, 28, 28] (or float32 [N, 28, 28, 1] already in [-1, 1]) -> the first
-    `train_size` images as float32 [n, 28, 28, 1] in [-1, 1] (the generator's tanh range)."""
+def gan_tensor(images: np.ndarray) -> np.ndarray:
+    """uint8 [N, 28, 28] (or float32 [N, 28, 28, 1] already in [-1, 1]) -> float32
+    [N, 28, 28, 1] in [-1, 1]; ValueError for any other shape."""
     images = np.asarray(images)
     x = to_gan_range(images) if images.dtype == np.uint8 else images.astype(np.float32)
     if x.shape[1:] != IMAGE_TENSOR_SHAPE:
         raise ValueError(f"images have shape {images.shape}, expected [N, 28, 28] uint8")
+    return x
+
+
+def gan_images(config, images: np.ndarray) -> np.ndarray:
+    """uint8 [N, 28, 28] (or float32 [N, 28, 28, 1] already in [-1, 1]) -> the first
+    `train_size` images as float32 [n, 28, 28, 1] in [-1, 1] (the generator's tanh range)."""
+    x = gan_tensor(images)
     if config.train_size is not None:
         if config.train_size > len(x):
             raise ValueError(f"train_size {config.train_size} exceeds the {len(x)} images given")
@@ -436,7 +443,7 @@ def prepare_images(config, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
 def validation_images(config, data: Dataset) -> np.ndarray:
     """The validation split (`helpers.data.validation_split`) as float32 [N, 28, 28, 1] in
     [-1, 1]."""
-    return to_gan_range(validation_split(data, config.validation_size)[0])
+    return gan_tensor(validation_split(data, config.validation_size)[0])
 
 
 __all__ = [

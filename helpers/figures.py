@@ -158,7 +158,7 @@ def discriminator_outputs_figure(history: dict[str, list[float]], title: str):
 
 # --- 03_vae --------------------------------------------------------------------------------
 
-# Figure 8's panels: history key (train; "val_" + key is the test curve) -> panel title
+# Figure 8's panels: history key (train; "val_" + key is the validation curve) -> panel title
 VAE_LOSS_PANELS = {
     "loss": "total = −ELBO",
     "reconstruction": "reconstruction  −log p(x | z)",
@@ -167,11 +167,11 @@ VAE_LOSS_PANELS = {
 
 
 def vae_losses_figure(history: dict[str, list[float]], title: str):
-    """Figure 8: one panel per VAE_LOSS_PANELS entry, train and test curves per epoch."""
+    """Figure 8: one panel per VAE_LOSS_PANELS entry, train and validation curves per epoch."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     for ax, (key, panel) in zip(axes, VAE_LOSS_PANELS.items(), strict=True):
-        curves = {"train": history[key], "test": history["val_" + key]}
-        plot_curves(curves, ["train", "test"], panel, ylabel="nats per image", ax=ax)
+        curves = {"train": history[key], "validation": history["val_" + key]}
+        plot_curves(curves, ["train", "validation"], panel, ylabel="nats per image", ax=ax)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -430,6 +430,52 @@ def fid_epochs_figure(curves: dict[str, dict], labels: dict[str, str]):
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def fid_seeds_figure(stopping: dict[str, list[dict]], labels: dict[str, str]):
+    """Figure 20: FID per epoch over the training seeds (stopping: name -> one curve per seed,
+    as `helpers.comparison.fid_curve`): the mean over seeds as a line, the band from the lowest
+    to the highest seed, each seed's stopping epoch (gain left within 2σ of its noise) as a
+    dotted line, and the held-out real digits' floor."""
+    fig, ax = plt.subplots(figsize=(9.5, 4.2))
+    floors = []
+    for name, curves in stopping.items():
+        color = MODEL_COLORS[name]
+        epochs = np.asarray(curves[0]["epochs"])
+        fids = np.array([c["fid"] for c in curves], dtype=float)
+        n = len(curves)
+        ax.plot(
+            epochs,
+            fids.mean(axis=0),
+            marker="o",
+            ms=3,
+            color=color,
+            label=f"{labels[name]}: mean of {n} seed{'s' if n > 1 else ''}",
+        )
+        if n > 1:
+            ax.fill_between(epochs, fids.min(axis=0), fids.max(axis=0), color=color, alpha=0.2)
+        stops = [c["within_noise_epoch"] for c in curves]
+        for stop in stops:
+            ax.axvline(stop, color=color, ls=":", lw=1.2)
+        ax.plot(
+            [],
+            [],
+            color=color,
+            ls=":",
+            label=f"{labels[name]}: gain within noise after epoch "
+            + ", ".join(str(s) for s in stops),
+        )
+        floors += [c["real_fid"] for c in curves]
+    if floors:
+        floor = float(np.mean(floors))
+        ax.axhline(floor, color="0.4", ls="--", lw=1, label=f"held-out real digits: {floor:.1f}")
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("FID on the validation split")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="upper right")
     return fig
 
 

@@ -166,11 +166,13 @@ class MissingResultError(FileNotFoundError):
 
 
 def _missing(profile: str, name: str, files: list[str], folder) -> MissingResultError:
-    notebook = RESULT_NOTEBOOKS.get(name.partition("_z")[0], name)
+    base, seed = split_seed(name)
+    notebook = RESULT_NOTEBOOKS.get(base.partition("_z")[0], name)
+    seeds = f" and at least {seed + 1} seeds (`SEEDS={seed + 1}`)" if seed else ""
     return MissingResultError(
         f"{', '.join(files)} missing in {folder}: run notebooks/{notebook}.ipynb with "
-        f'profile = "{profile}" first (`make report PROFILE={profile}` runs every notebook '
-        "in order)"
+        f'profile = "{profile}"{seeds} first (`make report PROFILE={profile}` runs every '
+        "notebook in order)"
     )
 
 

@@ -13,19 +13,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from helpers.bibliography import cite
+from helpers.seeds import (
+    CONTRADICTED,
+    SUPPORTED,
+    UNDECIDED,
+    SeedTest,
+    compare,
+    summarise,
+)
 
 HOLDS = "holds"
 PARTLY = "holds partly"
 DOES_NOT_HOLD = "does not hold at these settings"
+NOT_DECIDED = "not decided at these settings"
 NOT_MEASURED = "not measured in this run"
-VERDICTS = (HOLDS, PARTLY, DOES_NOT_HOLD, NOT_MEASURED)
+VERDICTS = (HOLDS, PARTLY, DOES_NOT_HOLD, NOT_DECIDED, NOT_MEASURED)
 
-# Rules (stated in the report beside each verdict).
-BLUR_RATIO = 0.7  # "blurrier": sharpness below 70 % of the other model's
+# Rules (stated in the report beside each verdict). Every part of a claim is a difference
+# between models per training seed, decided by helpers.seeds.decide: every seed agrees and the
+# mean exceeds twice its standard error, else undecided.
 SHARPNESS_TOLERANCE = 0.3  # "as sharp as real digits": within 30 % of the real digits' sharpness
 CHANCE_ACCURACY = 0.1  # ten classes
 ENCODER_USEFUL = 3 * CHANCE_ACCURACY  # a 5-NN probe on the codes at three times chance or more
 EARLY_STOP_SHARE = 1 / 3  # the stopping rule must fire a third of the run before its end
+PAPER_SETTLED_EPOCH = 10  # the paper: "little change after about 10 epochs" (of 200)
+ALL_CLASSES = 10
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -33,55 +45,65 @@ EARLY_STOP_SHARE = 1 / 3  # the stopping rule must fire a third of the run befor
 
 @dataclass(frozen=True)
 class Evidence:
-    """The measurements the verdicts read, each None when the run did not produce it.
+    """The measurements the verdicts read, per training seed (lists in seed order).
 
-    Rows are the comparison's metric rows ("real", "dcgan", "vae", "vaegan", ...), each a dict
-    of the Scorer's metrics. `stopping` holds a model's FID-per-epoch stopping record
-    (`best_epoch`, `within_noise_epoch`, `plateaued`, `epochs`), `cost` a model's training
-    cost (`images_per_second`, `wall_time_seconds`, `epochs`, `parameters`).
+    `rows`: row ("real", "dcgan", "vae", ...) -> metric -> values per seed (the real row has
+    one value: real digits have no seed); `pixel`: the same for the second feature space
+    (principal components of the pixels); `stopping`: model -> one FID-per-epoch stopping
+    record per seed (`helpers.comparison.fid_curve`, on the validation split); `cost`: model ->
+    cost field -> values; `encoders`: model -> `latent_knn` / `label_kept` -> values;
+    `likelihood`: VAE -> `test_elbo` / `iwae` -> values.
     """
 
-    rows: dict[str, dict] = field(default_factory=dict)
-    stopping: dict[str, dict] = field(default_factory=dict)
-    cost: dict[str, dict] = field(default_factory=dict)
-    latent_knn: dict[str, float] = field(default_factory=dict)  # model -> 5-NN accuracy of codes
-    reconstruction_accuracy: dict[str, float] = field(default_factory=dict)  # label kept
-    vae_test_elbo: float | None = None
-    vae_iwae: float | None = None
+    seeds: tuple[int, ...] = ()
+    rows: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    pixel: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    stopping: dict[str, list[dict]] = field(default_factory=dict)
+    cost: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    encoders: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    likelihood: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     vaegan_label: str = "vaegan"  # which comparison row is the VAE-GAN compared with the VAE
     vae_label: str = "vae"
 
-    def metric(self, row: str, name: str) -> float | None:
-        value = self.rows.get(row, {}).get(name)
-        return None if value is None else float(value)
+    def values(self, row: str, name: str, space: str = "classifier") -> list[float] | None:
+        """Per-seed values of metric `name` of `row`, or None when not measured."""
+        table = self.rows if space == "classifier" else self.pixel
+        found = table.get(row, {}).get(name)
+        return None if found is None else [float(v) for v in found]
 
 
 def gather_evidence(comparison, records: dict | None = None) -> Evidence:
-    """Evidence from the comparison record (`helpers.comparison.ComparisonRecord`) and the
-    models' results records (name -> `helpers.record.ResultsRecord`).
-
-    The comparison supplies the metric rows, the FID-per-epoch stopping records, the training
-    costs and what the encoders keep; the VAE's record its likelihood bounds.
-    """
-    records = records or {}
-    stopping = {
-        name: dict(value, epochs=list(value.get("epochs", [])))
-        for name, value in comparison.fid_per_epoch.items()
-    }
-    encoders = comparison.encoders
-    vae = records.get("vae")
-    bounds = vae.metrics if vae is not None else {}
-    elbo = (bounds.get("test_elbo") or {}).get("nats_per_image")
-    iwae = (bounds.get("iwae") or {}).get("log_px")
+    """Evidence from the comparison record (`helpers.comparison.ComparisonRecord`): its
+    per-seed rows, second feature space, stopping records, costs, encoders and likelihoods.
+    `records` is accepted for callers that hold the models' results records; every number
+    the verdicts read is in the comparison."""
+    del records
     return Evidence(
-        rows=dict(comparison.rows),
-        stopping=stopping,
-        cost=dict(comparison.training_cost),
-        latent_knn={name: float(row["latent_knn"]) for name, row in encoders.items()},
-        reconstruction_accuracy={name: float(row["label_kept"]) for name, row in encoders.items()},
-        vae_test_elbo=None if elbo is None else float(elbo),
-        vae_iwae=None if iwae is None else float(iwae),
+        seeds=tuple(comparison.seeds),
+        rows=dict(comparison.seed_rows),
+        pixel=dict(comparison.seed_pixel),
+        stopping=dict(comparison.seed_stopping),
+        cost=dict(comparison.seed_costs),
+        encoders=dict(comparison.seed_encoders),
+        likelihood=dict(comparison.seed_likelihood),
     )
+
+
+def differences(a: list[float] | None, b: list[float] | None) -> list[float] | None:
+    """a - b per seed; a side with one value (the real digits) is compared with every seed."""
+    if a is None or b is None:
+        return None
+    if len(a) == 1 and len(b) > 1:
+        a = a * len(b)
+    if len(b) == 1 and len(a) > 1:
+        b = b * len(a)
+    if len(a) != len(b):
+        raise ValueError(f"per-seed values of unequal length: {len(a)} and {len(b)}")
+    return [x - y for x, y in zip(a, b, strict=True)]
+
+
+def _values_text(values: list[float] | None, fmt: str) -> str:
+    return "n/a" if values is None else ", ".join(format(v, fmt) for v in values)
 
 
 # --- verdicts ---------------------------------------------------------------------------------
@@ -96,43 +118,68 @@ class Verdict:
     evidence: str
     shown_in: str
     rule: str
+    tests: list[str] = field(default_factory=list)  # each part's per-seed numbers and outcome
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}; valid: {', '.join(VERDICTS)}")
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}g}"
+def grade(tests: list[SeedTest]) -> str:
+    """The verdict of a claim from the outcomes of its parts over the seeds: HOLDS when every
+    part is supported, PARTLY when some are, DOES_NOT_HOLD when none is and one is
+    contradicted, NOT_DECIDED when none is decided (within the noise, or one seed)."""
+    if not tests:
+        return NOT_MEASURED
+    outcomes = {t.outcome for t in tests}
+    if outcomes == {SUPPORTED}:
+        return HOLDS
+    if SUPPORTED in outcomes:
+        return PARTLY
+    return DOES_NOT_HOLD if CONTRADICTED in outcomes else NOT_DECIDED
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f} %"
+def _verdict(claim, shown, rule, tests, evidence_head: str, n_seeds: int) -> Verdict:
+    tests = [t for t in tests if t is not None]
+    if not tests:
+        return Verdict(claim, NOT_MEASURED, evidence_head or "not measured", shown, rule)
+    seeds = "one seed: nothing can be decided" if n_seeds == 1 else f"{n_seeds} seeds"
+    evidence = f"{evidence_head} ({seeds})" if evidence_head else seeds
+    return Verdict(claim, grade(tests), evidence, shown, rule, [t.text() for t in tests])
+
+
+def _test(ev: Evidence, what: str, a, b, fmt: str, metric: str | None = None, sides=None):
+    """The SeedTest of a - b per seed (None when either is missing); with `metric` and
+    `sides` = (row a, row b) also measured in the second feature space."""
+    diff = differences(a, b)
+    if diff is None:
+        return None
+    detail = f"{_values_text(a, fmt)} vs {_values_text(b, fmt)}"
+    second = None
+    if metric is not None and sides is not None:
+        pa, pb = (ev.values(row, metric, "pixel") for row in sides)
+        second = differences(pa, pb)
+    return compare(what, diff, detail, second)
+
+
+def _n(ev: Evidence) -> int:
+    return len(ev.seeds) or 1
 
 
 def blur_verdict(ev: Evidence) -> Verdict:
     """Paper: VAE samples are blurrier than GAN samples."""
-    vae, gan, real = (ev.metric(r, "sharpness") for r in ("vae", "dcgan", "real"))
-    rule = (
-        f"holds when the VAE's sharpness is below {BLUR_RATIO:.0%} of the DCGAN's, partly "
-        "when it is lower but not by that much"
-    )
     claim = "VAE samples are blurrier than GAN samples."
     shown = "Figure 18 (samples side by side), metrics table (sharpness)"
-    if vae is None or gan is None or gan <= 0:
-        return Verdict(claim, NOT_MEASURED, "sharpness was not measured", shown, rule)
-    ratio = vae / gan
-    verdict = HOLDS if ratio < BLUR_RATIO else PARTLY if ratio < 1 else DOES_NOT_HOLD
-    evidence = (
-        f"sharpness (variance of the Laplacian): VAE {_fmt(vae)}, DCGAN {_fmt(gan)}, real "
-        f"digits {_fmt(real)}; the VAE's is {ratio:.0%} of the DCGAN's"
+    rule = (
+        "holds when on every seed the VAE's samples are less sharp (variance of the Laplacian) "
+        "than the DCGAN's and than the real digits', each by more than twice its standard error"
     )
-    return Verdict(claim, verdict, evidence, shown, rule)
-
-
-def _grade(full: bool, partial: bool) -> str:
-    """HOLDS when the whole rule is met, PARTLY when only part of it is, else DOES_NOT_HOLD."""
-    return HOLDS if full else PARTLY if partial else DOES_NOT_HOLD
+    vae, gan, real = (ev.values(r, "sharpness") for r in ("vae", "dcgan", "real"))
+    tests = [
+        _test(ev, "sharpness, DCGAN minus VAE", gan, vae, ".4f"),
+        _test(ev, "sharpness, real digits minus VAE", real, vae, ".4f"),
+    ]
+    return _verdict(claim, shown, rule, tests, "", _n(ev))
 
 
 def lookalike_verdict(ev: Evidence) -> Verdict:
@@ -140,27 +187,15 @@ def lookalike_verdict(ev: Evidence) -> Verdict:
     claim = "Some VAE digits are hard to tell apart: 4 vs 9 and 1 vs 7."
     shown = "Figure 21 (classifier hesitation between digit pairs), metrics table"
     rule = (
-        "holds when the VAE's samples hesitate between both pairs more often than the real "
-        "digits and the DCGAN's do; partly when more than the real digits' only"
+        "holds when on every seed the VAE's samples hesitate between both pairs more often than "
+        "the real digits and than the DCGAN's, beyond twice the standard error"
     )
-    pairs = ("ambiguous_4_9", "ambiguous_1_7")
-    values = {row: [ev.metric(row, p) for p in pairs] for row in ("vae", "dcgan", "real")}
-    if any(v is None for v in values["vae"]) or any(v is None for v in values["real"]):
-        return Verdict(claim, NOT_MEASURED, "pair hesitation was not measured", shown, rule)
-    vae, gan, real = values["vae"], values["dcgan"], values["real"]
-    above_real = all(v > r for v, r in zip(vae, real, strict=True))
-    above_gan = None not in gan and all(v > g for v, g in zip(vae, gan, strict=True))
-    verdict = _grade(above_real and above_gan, above_real)
-    overall = {row: ev.metric(row, "ambiguous_any") for row in ("vae", "dcgan", "real")}
-    gap = (overall["vae"] or 0) - (overall["dcgan"] or 0)
-    more = "VAE hesitates more" if gap > 0 else "DCGAN hesitates more" if gap < 0 else "two tie"
-    evidence = (
-        f"share of samples torn between 4 and 9: VAE {_pct(vae[0])}, DCGAN {_pct(gan[0])}, real "
-        f"{_pct(real[0])}; between 1 and 7: VAE {_pct(vae[1])}, DCGAN {_pct(gan[1])}, real "
-        f"{_pct(real[1])}. Over all pairs the {more} (VAE "
-        f"{_pct(overall['vae'])}, DCGAN {_pct(overall['dcgan'])}, real {_pct(overall['real'])})"
-    )
-    return Verdict(claim, verdict, evidence, shown, rule)
+    tests = []
+    for pair, text in (("ambiguous_4_9", "4↔9"), ("ambiguous_1_7", "1↔7")):
+        vae, gan, real = (ev.values(r, pair) for r in ("vae", "dcgan", "real"))
+        tests.append(_test(ev, f"{text} hesitation, VAE minus real digits", vae, real, ".3f"))
+        tests.append(_test(ev, f"{text} hesitation, VAE minus DCGAN", vae, gan, ".3f"))
+    return _verdict(claim, shown, rule, tests, "", _n(ev))
 
 
 def cost_verdict(ev: Evidence) -> Verdict:
@@ -168,50 +203,75 @@ def cost_verdict(ev: Evidence) -> Verdict:
     claim = "GANs are costlier to train than VAEs."
     shown = "Figure 23 (training cost), settings table"
     # per image, not per epoch: the profiles train on different numbers of images per epoch
-    rule = "holds when the DCGAN trains fewer images per second and takes more wall time in all"
-    gan, vae = ev.cost.get("dcgan"), ev.cost.get("vae")
-    if not gan or not vae:
-        return Verdict(claim, NOT_MEASURED, "training cost was not recorded", shown, rule)
-    per_image = gan["images_per_second"] < vae["images_per_second"]
-    total = gan["wall_time_seconds"] > vae["wall_time_seconds"]
-    throughput = ", ".join(
-        f"{label} {cost['images_per_second']:,.0f} images/s"
-        for label, cost in (("DCGAN", gan), ("VAE", vae))
+    rule = (
+        "holds when on every seed the DCGAN trains fewer images per second and takes more wall "
+        "time in all than the VAE"
     )
-    wall = ", ".join(
-        f"{label} {cost['wall_time_seconds'] / 60:.1f} min for {cost['epochs']} epochs"
-        for label, cost in (("DCGAN", gan), ("VAE", vae))
-    )
-    evidence = f"training throughput: {throughput}; wall time {wall}"
-    return Verdict(claim, _grade(per_image and total, per_image or total), evidence, shown, rule)
+    gan, vae = ev.cost.get("dcgan", {}), ev.cost.get("vae", {})
+    tests = [
+        _test(
+            ev,
+            "images per second, VAE minus DCGAN",
+            vae.get("images_per_second"),
+            gan.get("images_per_second"),
+            ",.0f",
+        ),
+        _test(
+            ev,
+            "wall time (s), DCGAN minus VAE",
+            gan.get("wall_time_seconds"),
+            vae.get("wall_time_seconds"),
+            ".0f",
+        ),
+    ]
+    return _verdict(claim, shown, rule, tests, "", _n(ev))
 
 
 def stopping_verdict(ev: Evidence) -> Verdict:
     """Paper: GANs have no evaluation metric, so it is hard to know when to stop."""
     claim = "GANs lack an evaluation metric, so one cannot tell when training is done."
-    shown = "Figure 20 (FID per epoch and the stopping rule)"
+    shown = "Figure 20 (FID per epoch on the validation split, and the stopping rule)"
     rule = (
-        "does not hold when FID per epoch, with its bootstrap noise, stops improving at least "
-        f"{EARLY_STOP_SHARE:.0%} of the run before its last epoch; partly when the rule only "
-        "fires near the end (the run stopped while still learning)"
+        f"FID per epoch {cite('heusel2017')} on the validation split, with its bootstrap noise, "
+        f"is the metric; the claim does not hold when on every seed it stops improving beyond "
+        f"its noise with at least {EARLY_STOP_SHARE:.0%} of the run left (the difference below "
+        "is the third minus the share left, so negative contradicts the claim); it holds only "
+        "partly when on every seed the rule fires later (the metric says the run is not done "
+        "yet, not when it will be)"
     )
-    record = ev.stopping.get("dcgan")
-    if not record:
+    curves = ev.stopping.get("dcgan") or []
+    if not curves:
         return Verdict(claim, NOT_MEASURED, "FID per epoch was not measured", shown, rule)
-    epochs = record.get("epochs") or []
-    last = int(epochs[-1]) if epochs else None
-    stop = record.get("within_noise_epoch")
-    if last is None or stop is None:
-        return Verdict(claim, NOT_MEASURED, "the stopping record is incomplete", shown, rule)
-    early = record.get("plateaued") and (last - int(stop)) >= EARLY_STOP_SHARE * last
-    verdict = DOES_NOT_HOLD if early else PARTLY
-    evidence = (
-        f"FID per epoch is a metric the paper lacked {cite('heusel2017')}: the DCGAN's FID "
-        f"stops improving beyond its noise after epoch {stop} of {last}"
-    )
-    if not early:
-        evidence += " — too close to the end to say the run had converged"
-    return Verdict(claim, verdict, evidence, shown, rule)
+    shares, lines, settled = [], [], []
+    for seed, curve in zip(ev.seeds or range(len(curves)), curves, strict=False):
+        epochs, fids = list(curve["epochs"]), list(curve["fid"])
+        last, stop = int(epochs[-1]), int(curve["within_noise_epoch"])
+        shares.append(EARLY_STOP_SHARE - (last - stop) / last)
+        fid_stop, fid_end = fids[epochs.index(stop)], fids[-1]
+        line = (
+            f"seed {seed}: stops after epoch {stop} of {last} "
+            f"(FID {fid_stop:.1f}, at the end {fid_end:.1f})"
+        )
+        if PAPER_SETTLED_EPOCH in epochs:
+            change = fids[epochs.index(PAPER_SETTLED_EPOCH)] - fid_end
+            settled.append(change <= curve["tolerance"])
+            line += (
+                f", FID fell by {change:.1f} after epoch {PAPER_SETTLED_EPOCH} "
+                f"(noise 2σ {curve['tolerance']:.1f})"
+            )
+        lines.append(line)
+    test = compare("the third minus the share of the run left after the stopping epoch", shares)
+    verdict = {SUPPORTED: PARTLY, CONTRADICTED: DOES_NOT_HOLD, UNDECIDED: NOT_DECIDED}[test.outcome]
+    evidence = "; ".join(lines)
+    if settled:
+        evidence += (
+            f'. The paper\'s "little change after about {PAPER_SETTLED_EPOCH} epochs": '
+            f"holds on {sum(settled)} of {len(settled)} seeds (on those the FID changed by no "
+            f"more than its noise after epoch {PAPER_SETTLED_EPOCH})"
+        )
+    n = _n(ev)
+    evidence += f" ({'one seed: nothing can be decided' if n == 1 else f'{n} seeds'})"
+    return Verdict(claim, verdict, evidence, shown, rule, [test.text()])
 
 
 def encoder_verdict(ev: Evidence) -> Verdict:
@@ -219,19 +279,24 @@ def encoder_verdict(ev: Evidence) -> Verdict:
     claim = "The VAE's advantage is its encoder into a latent space."
     shown = "Figure 9 (test digits in the latent space), Figure 16 (likelihood bounds)"
     rule = (
-        f"holds when a 5-nearest-neighbour probe on the VAE's codes of test digits reaches at "
-        f"least {ENCODER_USEFUL:.0%} (chance: {CHANCE_ACCURACY:.0%}); the DCGAN has no encoder"
+        f"holds when on every seed a 5-nearest-neighbour probe on the VAE's codes of test "
+        f"digits reaches more than {ENCODER_USEFUL:.0%} (three times chance), beyond twice "
+        "the standard error; the DCGAN has no encoder"
     )
-    knn = ev.latent_knn.get(ev.vae_label)
-    if knn is None:
-        return Verdict(claim, NOT_MEASURED, "the latent probe was not run", shown, rule)
-    verdict = HOLDS if knn >= ENCODER_USEFUL else DOES_NOT_HOLD
-    evidence = f"a 5-NN classifier on the VAE's posterior means labels {_pct(knn)} of test digits"
-    if ev.vae_test_elbo is not None:
-        evidence += f"; the encoder also gives a test ELBO of {ev.vae_test_elbo:.1f} nats"
-        if ev.vae_iwae is not None:
-            evidence += f" and an IWAE bound of {ev.vae_iwae:.1f} {cite('burda2016')}"
-    return Verdict(claim, verdict, evidence, shown, rule)
+    knn = ev.encoders.get(ev.vae_label, {}).get("latent_knn")
+    test = None
+    if knn is not None:
+        test = _test(ev, "5-NN accuracy on the codes minus 30 %", knn, [ENCODER_USEFUL], ".3f")
+    bounds = ev.likelihood.get(ev.vae_label, {})
+    head = ""
+    if bounds.get("test_elbo"):
+        elbo = summarise(bounds["test_elbo"]).text(".1f")
+        head = f"the encoder also gives a test ELBO of {elbo} nats"
+        if bounds.get("iwae"):
+            head += (
+                f" and an IWAE bound of {summarise(bounds['iwae']).text('.1f')} {cite('burda2016')}"
+            )
+    return _verdict(claim, shown, rule, [test], head, _n(ev))
 
 
 def vaegan_verdict(ev: Evidence) -> Verdict:
@@ -243,44 +308,55 @@ def vaegan_verdict(ev: Evidence) -> Verdict:
     )
     shown = "the VAE-GAN chapter (samples, reconstructions), metrics table"
     rule = (
-        "holds when the VAE-GAN beats the VAE of the same latent size on FID and coverage, "
-        f"covers all 10 classes, is within {SHARPNESS_TOLERANCE:.0%} of the real digits' "
-        "sharpness and keeps at least as many reconstruction labels; partly when some of these"
+        "holds when on every seed, beyond twice the standard error, the VAE-GAN beats the VAE "
+        f"of the same latent size on FID and coverage, covers all {ALL_CLASSES} classes, is "
+        f"within {SHARPNESS_TOLERANCE:.0%} of the real digits' sharpness and keeps more "
+        "reconstruction labels; partly when only some of these are decided in its favour. FID "
+        "and coverage are measured again on principal components of the pixels"
     )
-    gan_row, vae_row = ev.vaegan_label, ev.vae_label
-    fid_g, fid_v = ev.metric(gan_row, "fid"), ev.metric(vae_row, "fid")
+    g, v = ev.vaegan_label, ev.vae_label
+    fid_g, fid_v = ev.values(g, "fid"), ev.values(v, "fid")
     if fid_g is None or fid_v is None:
         return Verdict(claim, NOT_MEASURED, "the VAE-GAN was not scored", shown, rule)
-    cov_g, cov_v = ev.metric(gan_row, "coverage"), ev.metric(vae_row, "coverage")
-    classes = ev.metric(gan_row, "classes_covered")
-    sharp, real = ev.metric(gan_row, "sharpness"), ev.metric("real", "sharpness")
-    rec_g = ev.reconstruction_accuracy.get(gan_row)
-    rec_v = ev.reconstruction_accuracy.get(vae_row)
-    checks = {
-        "FID below the VAE's": fid_g < fid_v,
-        "coverage above the VAE's": None if cov_g is None or cov_v is None else cov_g > cov_v,
-        "all 10 classes": None if classes is None else classes >= 10,
-        "sharpness within 30 % of real": None
-        if sharp is None or not real
-        else abs(sharp - real) <= SHARPNESS_TOLERANCE * real,
-        "reconstruction labels kept at least as often": None
-        if rec_g is None or rec_v is None
-        else rec_g >= rec_v,
-    }
-    known = {k: v for k, v in checks.items() if v is not None}
-    passed = [k for k, v in known.items() if v]
-    verdict = HOLDS if len(passed) == len(known) else PARTLY if passed else DOES_NOT_HOLD
-    parts = [
-        f"FID VAE-GAN {fid_g:.1f} vs VAE {fid_v:.1f}",
-        f"coverage {_fmt(cov_g)} vs {_fmt(cov_v)}",
-        f"classes {_fmt(classes, 2)}",
-        f"sharpness {_fmt(sharp)} (real {_fmt(real)})",
+    sharp, real = ev.values(g, "sharpness"), ev.values("real", "sharpness")
+    within = None
+    if sharp is not None and real is not None:
+        within = [SHARPNESS_TOLERANCE * real[0] - abs(s - real[0]) for s in sharp]
+    classes = ev.values(g, "classes_covered")
+    tests = [
+        _test(ev, "FID, VAE minus VAE-GAN", fid_v, fid_g, ".1f", "fid", (v, g)),
+        _test(
+            ev,
+            "coverage, VAE-GAN minus VAE",
+            ev.values(g, "coverage"),
+            ev.values(v, "coverage"),
+            ".3f",
+            "coverage",
+            (g, v),
+        ),
+        None
+        if classes is None
+        else compare(
+            f"classes covered minus {ALL_CLASSES - 0.5}",
+            [c - (ALL_CLASSES - 0.5) for c in classes],
+            _values_text(classes, ".0f"),
+        ),
+        None
+        if within is None
+        else compare(
+            f"{SHARPNESS_TOLERANCE:.0%} of the real sharpness minus the gap to it",
+            within,
+            f"sharpness {_values_text(sharp, '.4f')}, real {real[0]:.4f}",
+        ),
+        _test(
+            ev,
+            "reconstructions keep their label, VAE-GAN minus VAE",
+            ev.encoders.get(g, {}).get("label_kept"),
+            ev.encoders.get(v, {}).get("label_kept"),
+            ".3f",
+        ),
     ]
-    if rec_g is not None and rec_v is not None:
-        parts.append(f"reconstructions keep their label {_pct(rec_g)} vs {_pct(rec_v)}")
-    failed = [k for k, v in known.items() if not v]
-    evidence = "; ".join(parts) + (f". Not met: {', '.join(failed)}" if failed else "")
-    return Verdict(claim, verdict, evidence, shown, rule)
+    return _verdict(claim, shown, rule, tests, "", _n(ev))
 
 
 def paper_verdicts(ev: Evidence) -> list[Verdict]:
@@ -304,16 +380,17 @@ def conclusions_markdown(verdicts: list[Verdict]) -> str:
     """The verdicts as Markdown: one short section per claim (claim, verdict, evidence, rule)."""
     blocks = []
     for number, v in enumerate(verdicts, start=1):
+        tests = "".join(f"\n- {test}" for test in v.tests)
         blocks.append(
             f"**{number}. {v.claim}** — *{v.verdict}.*  \n"
             f"Measured: {v.evidence}. Shown in: {v.shown_in}.  \n"
-            f"<small>Rule: {v.rule}.</small>"
+            f"<small>Rule: {v.rule}.</small>" + (f"\n{tests}" if tests else "")
         )
     return "\n\n".join(blocks)
 
 
 def verdict_counts(verdicts: list[Verdict]) -> dict[str, int]:
-    """How many claims got each verdict (all four keys present)."""
+    """How many claims got each verdict (every key of VERDICTS present)."""
     return {name: sum(v.verdict == name for v in verdicts) for name in VERDICTS}
 
 
@@ -321,6 +398,7 @@ __all__ = [
     "DOES_NOT_HOLD",
     "Evidence",
     "HOLDS",
+    "NOT_DECIDED",
     "NOT_MEASURED",
     "PARTLY",
     "VERDICTS",
@@ -328,8 +406,10 @@ __all__ = [
     "blur_verdict",
     "conclusions_markdown",
     "cost_verdict",
+    "differences",
     "encoder_verdict",
     "gather_evidence",
+    "grade",
     "lookalike_verdict",
     "paper_verdicts",
     "stopping_verdict",

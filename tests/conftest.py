@@ -46,6 +46,24 @@ def write_idx_dir(directory, arrays: dict, compress: bool = True):
     return directory
 
 
+# The unit tests' data sets hold a few dozen to a thousand training images: under the smoke
+# profile their models hold out this many as the validation split (the profile's own 10,000 is
+# for the real MNIST that nbval trains on)
+TEST_VALIDATION_SIZE = 8
+
+
+@pytest.fixture(scope="session", autouse=True)
+def small_validation_split():
+    """Every smoke config of the unit tests holds out TEST_VALIDATION_SIZE training images."""
+    from helpers.config import PROFILE_FIELDS
+
+    with pytest.MonkeyPatch.context() as patch:
+        for profiles in PROFILE_FIELDS.values():
+            smoke = {**profiles["smoke"], "validation_size": TEST_VALIDATION_SIZE}
+            patch.setitem(profiles, "smoke", smoke)
+        yield
+
+
 @pytest.fixture
 def project_root(tmp_path, monkeypatch):
     """Point helpers.runs at an empty project root so tests never touch the real runs/."""

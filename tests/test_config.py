@@ -171,3 +171,26 @@ def test_resolved_configs_of_different_policies_have_different_fingerprints(monk
         _pretend_machine(monkeypatch, MACHINES[machine])
         fingerprints[machine] = make_config("dcgan", "cpu").resolved().fingerprint()
     assert fingerprints["avx2"] != fingerprints["amx"]  # no checkpoint crosses policies
+
+
+def test_seeds_come_from_the_argument_the_environment_or_the_profile():
+    from helpers.config import PROFILE_SEEDS, SEEDS_ENV, resolve_seeds
+
+    assert resolve_seeds("cpu", environ={}) == tuple(range(PROFILE_SEEDS["cpu"]))
+    assert resolve_seeds("smoke", environ={}) == tuple(range(PROFILE_SEEDS["smoke"]))
+    assert resolve_seeds("cpu", environ={SEEDS_ENV: "1"}) == (0,)
+    assert resolve_seeds("cpu", 5, environ={SEEDS_ENV: "1"}) == (0, 1, 2, 3, 4)  # argument first
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="positive integer"):
+            resolve_seeds("cpu", bad, environ={})
+    with pytest.raises(ConfigError, match=SEEDS_ENV):
+        resolve_seeds("cpu", environ={SEEDS_ENV: "three"})
+
+
+def test_the_seed_and_the_validation_split_name_different_checkpoints():
+    config = make_config("dcgan", "smoke")
+    seeds = {dataclasses.replace(config, seed=s).fingerprint() for s in range(3)}
+    assert len(seeds) == 3
+    assert dataclasses.replace(config, validation_size=5000).fingerprint() != config.fingerprint()
+    with pytest.raises(ConfigError, match="validation_size"):
+        make_config("vae", "smoke", validation_size=0)

@@ -218,3 +218,16 @@ def test_real_mnist_and_fashion_mnist():
     fashion = load_dataset("fashion_mnist", REAL_DATA)
     assert list(np.bincount(fashion.y_train)) == [FASHION_MNIST_TRAIN_PER_CLASS] * 10
     assert abs(fashion.x_train.mean() / 255 - FASHION_MNIST_MEAN) < 1e-3
+
+
+def test_the_validation_split_is_the_end_of_the_training_set_and_nothing_else():
+    arrays = tiny_arrays(n_train=30)
+    dataset = data.Dataset(name="mnist", source="test", **arrays)
+    x_train, y_train = data.training_split(dataset, 10)
+    x_valid, y_valid = data.validation_split(dataset, 10)
+    assert len(x_train) == 20 and len(x_valid) == 10
+    np.testing.assert_array_equal(np.concatenate([x_train, x_valid]), arrays["x_train"])
+    np.testing.assert_array_equal(np.concatenate([y_train, y_valid]), arrays["y_train"])
+    for bad in (0, 30, 31):
+        with pytest.raises(ValueError, match="validation_size"):
+            data.training_split(dataset, bad)

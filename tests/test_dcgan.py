@@ -17,10 +17,11 @@ import tensorflow as tf
 
 from helpers import dcgan, fused
 from helpers.config import make_config
-from helpers.data import Dataset, to_uint8_images
+from helpers.data import Dataset, to_gan_range, to_uint8_images
 from helpers.record import read_record
 from helpers.runs import Checkpointer, results_dir
 from helpers.training import NonFiniteLossError, train
+from tests.conftest import TEST_VALIDATION_SIZE
 from tests.interface_checks import assert_exports_its_record, assert_samples_by_seed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,6 +34,7 @@ def tiny_config(**overrides):
         latent_dim=8,
         batch_size=16,
         train_size=64,
+        validation_size=TEST_VALIDATION_SIZE,
         epochs=3,
         epoch_samples=12,
         export_samples=40,
@@ -52,8 +54,13 @@ def tiny_images(count: int = 64, seed: int = 0) -> np.ndarray:
 
 
 def tiny_data(x_train=None) -> Dataset:
-    """A Dataset of `tiny_images()` (or of `x_train`, e.g. poisoned float32 images)."""
+    """A Dataset of `tiny_images()` (or of `x_train`, e.g. poisoned float32 images), followed
+    by the validation split the smoke config holds out of the end of the training set."""
     x_train = tiny_images() if x_train is None else x_train
+    held_out = tiny_images(TEST_VALIDATION_SIZE, seed=2)
+    if x_train.dtype != np.uint8:  # images already in the generator's range, [N, 28, 28, 1]
+        held_out = to_gan_range(held_out)
+    x_train = np.concatenate([x_train, held_out])
     labels = np.zeros(len(x_train), np.uint8)
     test = tiny_images(16, seed=1)
     return Dataset("mnist", x_train, labels, test, np.zeros(16, np.uint8), source="synthetic")

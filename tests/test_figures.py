@@ -102,16 +102,16 @@ def test_discriminator_outputs_figure_marks_one_half_in_the_unit_interval():
 # --- 03_vae --------------------------------------------------------------------------------
 
 
-def test_vae_losses_figure_draws_train_and_test_per_term():
+def test_vae_losses_figure_draws_train_and_validation_per_term():
     history = {}
     for offset, key in enumerate(figures.VAE_LOSS_PANELS):
         history[key], history["val_" + key] = [10.0 + offset, 9.0], [11.0 + offset, 10.0]
     fig = figures.vae_losses_figure(history, title="VAE")
     assert [ax.get_title() for ax in fig.axes] == list(figures.VAE_LOSS_PANELS.values())
     for ax, key in zip(fig.axes, figures.VAE_LOSS_PANELS, strict=True):
-        train, test = ax.get_lines()
-        np.testing.assert_array_equal(test.get_ydata(), history["val_" + key])
-        assert (train.get_label(), test.get_label()) == ("train", "test")
+        train, validation = ax.get_lines()
+        np.testing.assert_array_equal(validation.get_ydata(), history["val_" + key])
+        assert (train.get_label(), validation.get_label()) == ("train", "validation")
     assert fig._suptitle.get_text() == "VAE"
 
 
@@ -262,3 +262,23 @@ def test_coverage_figure_draws_class_shares_and_nearest_distance_histograms():
     threshold = [line for line in right.get_lines() if list(line.get_xdata()) == [3.0, 3.0]]
     assert len(threshold) == 1
     assert legend_texts(left) == legend_texts(right) == ["real (held-out)", "VAE"]
+
+
+def test_fid_seeds_figure_draws_the_mean_the_band_and_each_seeds_stop():
+    curves = [
+        {"epochs": [1, 2, 3], "fid": fid, "within_noise_epoch": stop, "real_fid": 2.0}
+        for fid, stop in (([30.0, 10.0, 8.0], 2), ([34.0, 12.0, 9.0], 3))
+    ]
+    fig = figures.fid_seeds_figure({"dcgan": curves}, {"dcgan": "DCGAN"})
+    ax = fig.axes[0]
+    mean = next(line for line in ax.get_lines() if line.get_label().startswith("DCGAN: mean"))
+    np.testing.assert_allclose(mean.get_ydata(), [32.0, 11.0, 8.5])
+    assert "2 seeds" in mean.get_label()
+    stops = sorted(
+        line.get_xdata()[0]
+        for line in ax.get_lines()
+        if line.get_linestyle() == ":" and len(line.get_xdata())
+    )
+    assert stops == [2, 3]  # one dotted line per seed
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == 8.0 and band.max() == 34.0  # from the lowest to the highest seed

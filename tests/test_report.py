@@ -607,6 +607,23 @@ def _published_run(root: Path) -> None:
         "training_cost": {
             "dcgan": {"epochs": 3, "wall_time_seconds": 600.0, "images_per_second": 1234.0}
         },
+        "seeds": [0, 1, 2],
+        "seed_rows": {
+            "real": {key: [value] for key, value in dict(row, fid=1.5).items()},
+            "dcgan": {"fid": [12.0, 12.5, 13.0], "kid": [0.004, 0.0045, 0.005]},
+            "vae": {"fid": [40.25, 40.25, 40.25]},
+        },
+        "seed_stopping": {
+            "dcgan": [{"epochs": [1, 2, 3], "within_noise_epoch": stop} for stop in (2, 3, 2)]
+        },
+        "seed_costs": {
+            "dcgan": {
+                "epochs": [3, 3, 3],
+                "wall_time_seconds": [600.0, 610.0, 620.0],
+                "images_per_second": [1234.0, 1200.0, 1268.0],
+            }
+        },
+        "seed_likelihood": {"vae": {"test_elbo": [-150.0, -151.0, -152.0], "iwae": [-145.5] * 3}},
     }
     notebooks = {"01_theory.ipynb": {"seconds": 30.0}, "02_dcgan.ipynb": {"seconds": 660.0}}
     timings = {
@@ -641,9 +658,9 @@ def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
         f"{report.README_END}\nend\n"
     )
     assert "old" not in text
-    # FID, KID x 1e3 and IS with their standard deviations, from comparison.json
-    assert "| DCGAN | 12.35 | 4.32 ± 0.50 | 8.77 ± 0.02 |" in text
-    assert "| VAE | 40.25 |" in text and "| real (held-out) | 1.50 |" in text
+    # FID and KID x 1e3 as mean ± sd over the seeds, and the number of seeds, from comparison.json
+    assert "| DCGAN | 12.50 ± 0.50 | 4.50 ± 0.50 |" in text and "over 3 training seeds" in text
+    assert "| VAE | 40.25 ± 0.00 |" in text and "| real (held-out) | 1.50 | 4.32 |" in text
     assert "commit `abcdef123456`" in text and "`02_dcgan` 11 min" in text
     assert "figures/07_gan_samples_epoch-020.png" in text
     assert (
@@ -651,9 +668,9 @@ def test_readme_results_come_from_the_published_json(tmp_path, monkeypatch):
     )
     assert "midway between its 4s and 9s" in text and "(figures/29_comparison_explorer.png)" in text
     assert "11_vae_manifold" not in text  # a figure the run did not publish is not linked
-    assert "ELBO -150.12" in text and "(k = 1,000) -145.68 ± 0.40" in text
-    assert "lowest FID after epoch 3 of 3" in text and "after epoch 2." in text
-    assert "VAE-GAN: the FID was still falling" in text and "last of 2 epochs" in text
+    assert "ELBO -151.00 ± 1.00" in text and "2,000 images) -145.50 ± 0.00" in text
+    assert "bootstrap noise after epoch 2, 3, 2 of 3 (one per seed)" in text
+    assert "DCGAN 3 epochs in 10 min (1,234 ± 34 images/s)" in text
     report.update_readme("cpu")  # idempotent: markers kept, section replaced, not appended
     assert readme.read_text() == text
 

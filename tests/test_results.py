@@ -119,3 +119,14 @@ def test_read_explorer_gathers_the_planes_and_walks_that_were_exported(project_r
     np.testing.assert_array_equal(walks["VAE (z=16)"], frames)
     planes, walks = results.read_explorer("smoke", dataset="mnist")  # the VAE-GAN's is another
     assert list(planes) == ["VAE"] and list(walks) == ["VAE (z=16)"]
+
+
+def test_seed_names_round_trip_and_label_the_seed():
+    assert results.result_name("dcgan", seed=2) == "dcgan_seed2"
+    assert results.result_name("vae", 16, seed=1) == "vae_z16_seed1"
+    assert results.result_name("vae", 2, seed=0) == "vae"  # seed 0: the plain name
+    for name in ("dcgan", "vae_z16", "vaegan"):
+        for seed in (0, 1, 12):
+            assert results.split_seed(results.seed_name(name, seed)) == (name, seed)
+    assert results.model_label("vaegan_z16_seed2") == "VAE-GAN (z=16) (seed 2)"
+    assert results.model_label("vae_z16") == "VAE (z=16)"

@@ -16,6 +16,7 @@ from helpers.training import (
     running_under_ci,
     train,
     train_loop,
+    train_seeds,
 )
 
 
@@ -207,6 +208,31 @@ def test_train_gives_the_model_its_data_and_validates_every_epoch(project_root):
     assert len(run.validation_seconds) == len(run.epoch_seconds) == 3
     assert run.wall_time_seconds >= sum(run.epoch_seconds)
     assert run.images_per_second == pytest.approx(8 * 3 / sum(run.epoch_seconds))
+
+
+class ExportingToy(Toy):
+    """A Toy whose export returns what it was trained with (train_seeds exports each seed)."""
+
+    def export(self, run, evaluation=None):
+        return {"seed": self.config.seed, "weights": self.weights.numpy(), "scores": evaluation}
+
+
+def test_train_seeds_trains_and_exports_every_other_seed_on_its_own(project_root):
+    config = toy_config(epochs=2, snapshot_epochs=(2,))
+    built = []
+
+    def build(seeded):
+        built.append(seeded.seed)
+        return ExportingToy(seeded)
+
+    records = train_seeds(config, (0, 1, 2), build, object(), lambda m: {"seen": m.config.seed})
+    assert built == [1, 2] and sorted(records) == [1, 2]  # seed 0 is the notebook's own run
+    assert [records[s]["seed"] for s in (1, 2)] == [1, 2]
+    assert records[2]["scores"] == {"seen": 2}
+    # each seed draws its own noise, so the trained weights differ
+    assert not np.allclose(records[1]["weights"], records[2]["weights"])
+    again = train_seeds(config, (0, 1, 2), build, object())  # resumed from each seed's checkpoint
+    np.testing.assert_array_equal(again[2]["weights"], records[2]["weights"])
 
 
 def test_progress_is_quiet_under_ci(monkeypatch, capsys):

@@ -20,7 +20,7 @@ from helpers.runs import Checkpointer, results_dir, save_weights
 from helpers.training import NonFiniteLossError, seed_everything, train
 from tests.interface_checks import assert_exports_its_record, assert_samples_by_seed
 
-from .conftest import tiny_arrays
+from .conftest import TEST_VALIDATION_SIZE, tiny_arrays
 
 
 def tiny_config(**overrides):
@@ -50,7 +50,7 @@ def tiny_batch(config, count=4, seed=0):
     return images, eps, z_prior
 
 
-def tiny_dataset(n_train=64, n_test=12):
+def tiny_dataset(n_train=64 + TEST_VALIDATION_SIZE, n_test=12):
     return Dataset("mnist", **tiny_arrays(n_train=n_train, n_test=n_test), source="synthetic")
 
 
@@ -241,7 +241,9 @@ def _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch):
 def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
     config = tiny_config()
     straight, resumed = _straight_and_resumed_after_epoch_1(config, tmp_path, monkeypatch)
-    data = tiny_arrays(n_train=64, n_test=12)  # the arrays both runs trained on
+    data = tiny_arrays(
+        n_train=64 + TEST_VALIDATION_SIZE, n_test=12
+    )  # the arrays both runs trained on
     assert resumed.resumed_from == 1 and straight.resumed_from == 0
     assert resumed.history == straight.history  # exactly, every key and epoch
     np.testing.assert_array_equal(resumed.epoch_samples, straight.epoch_samples)
@@ -292,7 +294,7 @@ def test_interrupted_then_resumed_run_equals_an_uninterrupted_one(tmp_path, monk
 
 @pytest.mark.slow
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_root):
-    data = tiny_arrays(n_train=64, n_test=4)
+    data = tiny_arrays(n_train=64 + TEST_VALIDATION_SIZE, n_test=4)
     clean = Dataset("mnist", **data, source="synthetic")
     train_vaegan(tiny_config(epochs=1, snapshot_epochs=(1,)), clean, progress=False)
     name = result_name("vaegan", tiny_config().latent_dim)  # the model's name: vaegan_z3
@@ -300,7 +302,7 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(project_ro
     assert checkpointer.latest_epoch == 1  # the same directory: epochs are not in the key
     saved = (checkpointer.directory / "state-0001.npz").read_bytes()
 
-    poisoned = np.zeros((64, 28, 28, 1), np.float32)
+    poisoned = np.zeros((64 + TEST_VALIDATION_SIZE, 28, 28, 1), np.float32)
     poisoned[5, 3, 3, 0] = np.nan  # a corrupt image in epoch 2's batches
     broken = Dataset("mnist", **{**data, "x_train": poisoned}, source="synthetic")
     with pytest.raises(NonFiniteLossError, match="epoch 2.*last good checkpoint"):
@@ -319,7 +321,7 @@ def test_built_model_samples_by_seed_and_exports_its_record(project_root):
     assert_samples_by_seed(model)
 
     assert model.history_keys == vaegan.HISTORY_KEYS  # no diagnosis images before use_data
-    run = train(model, tiny_dataset(n_train=32, n_test=8), progress=False)
+    run = train(model, tiny_dataset(n_train=32 + TEST_VALIDATION_SIZE, n_test=8), progress=False)
     assert run.model is model
     assert model.history_keys == vaegan.HISTORY_KEYS + vaegan_diagnosis.DIAGNOSIS_KEYS
     assert model.diagnosis_images.shape == (8, 28, 28, 1)  # every test image: fewer than 64

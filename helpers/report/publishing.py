@@ -81,8 +81,8 @@ README_FIGURES = (
     ("18_comparison_samples", "real, DCGAN, VAE and VAE-GAN samples side by side (Figure 18)"),
     ("20_comparison_fid_epochs", "FID per epoch and when to stop the GAN (Figure 20)"),
 )
-# the metrics table's columns (helpers.comparison.METRIC_COLUMNS) the README shows
-README_KEYS = ("fid", "kid_text", "is_text", "precision", "recall", "coverage",
+# the metrics table's columns (helpers.comparison.SEED_METRIC_COLUMNS) the README shows
+README_KEYS = ("fid", "kid", "inception_score", "precision", "recall", "coverage",
                "classes_covered", "sharpness", "copy_share")  # fmt: skip
 
 
@@ -105,12 +105,12 @@ def resumed_models(folder: Path) -> list[str]:
 def readme_results(profile: str) -> str:
     """The README's "Results" section, built only from results/<profile>/*.json and the figures
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
-    from helpers.comparison import METRIC_COLUMNS, metric_table_rows, read_comparison
+    from helpers.comparison import SEED_METRIC_COLUMNS, read_comparison, spread_table
     from helpers.record import read_record
     from helpers.reproducibility import cpu_label
     from helpers.results import model_label
     from helpers.runs import read_json
-    from helpers.tables import markdown_table
+    from helpers.seeds import summarise
 
     root = project_root()
     folder = published_results_dir(profile)
@@ -157,45 +157,42 @@ def readme_results(profile: str) -> str:
         if found:
             lines += [f"![{text}](figures/{found[-1].name})", f"*{text}.*", ""]
     lines += _explorer_lines(root, folder)
-    rows = metric_table_rows(comparison.rows, {name: model_label(name) for name in comparison.rows})
-    columns = [column for column in METRIC_COLUMNS if column[0] in README_KEYS]
+    labels = {name: model_label(name) for name in comparison.rows}
+    columns = [c for c in SEED_METRIC_COLUMNS if c[0] in README_KEYS]
+    seeds = len(comparison.seeds) or 1
     lines += [
         f"Metrics on {comparison.samples_per_row:,} samples per row against "
         f"{comparison.reference}, in the features of a classifier with "
-        f"{comparison.classifier['test_accuracy']:.2%} test accuracy "
+        f"{comparison.classifier['test_accuracy']:.2%} test accuracy, as mean ± standard "
+        f"deviation over {seeds} training seed{'s' if seeds > 1 else ''} "
         "(`notebooks/05_comparison.ipynb` explains each column):",
         "",
-        markdown_table(rows, columns),
+        spread_table(comparison.seed_rows, labels, columns),
         "",
     ]
-    for name, curve in comparison.fid_per_epoch.items():
-        label, epochs = model_label(name), len(curve["epochs"])
-        if curve.get("plateaued", True):
-            lines.append(
-                f"* {label}: lowest FID after epoch {curve['best_epoch']} of {epochs}; the "
-                "remaining gain is within 2σ of the bootstrap noise after epoch "
-                f"{curve['within_noise_epoch']}."
-            )
-        else:
-            lines.append(
-                f"* {label}: the FID was still falling by more than 2σ of the bootstrap noise "
-                f"at the last of {epochs} epochs: more epochs would still pay."
-            )
-    elbo, iwae = vae.metrics.get("test_elbo"), vae.metrics.get("iwae")
-    if elbo and iwae:
+    for name, curves in comparison.seed_stopping.items():
+        label, epochs = model_label(name), len(curves[0]["epochs"])
+        stops = ", ".join(str(c["within_noise_epoch"]) for c in curves)
         lines.append(
-            f"* VAE test likelihood (nats per image): ELBO {elbo['nats_per_image']:.2f} on "
-            f"{elbo['n_images']:,} images; IWAE bound (k = {iwae['k']:,}) "
-            f"{iwae['log_px']:.2f} ± {iwae['standard_error']:.2f} on {iwae['n_images']:,} images."
+            f"* {label}: on the validation split, the FID's remaining gain is within 2σ of its "
+            f"bootstrap noise after epoch {stops} of {epochs} (one per seed)."
         )
-    costs = comparison.training_cost
+    for name, bounds in comparison.seed_likelihood.items():
+        if bounds.get("test_elbo") and bounds.get("iwae"):
+            lines.append(
+                f"* {model_label(name)} test likelihood (nats per image, over seeds): ELBO "
+                f"{summarise(bounds['test_elbo']).text('.2f')}; IWAE bound (k = "
+                f"{vae.metrics['iwae']['k']:,}, {vae.metrics['iwae']['n_images']:,} images) "
+                f"{summarise(bounds['iwae']).text('.2f')}."
+            )
+    costs = comparison.seed_costs
     if costs:
         lines.append(
-            "* Training: "
+            "* Training, per seed: "
             + "; ".join(
-                f"{model_label(name)} {cost['epochs']} epochs in "
-                f"{_duration(cost['wall_time_seconds'])} "
-                f"({cost['images_per_second']:,.0f} images/s)"
+                f"{model_label(name)} {int(cost['epochs'][0])} epochs in "
+                f"{_duration(summarise(cost['wall_time_seconds']).mean)} "
+                f"({summarise(cost['images_per_second']).text(',.0f')} images/s)"
                 for name, cost in costs.items()
             )
             + "."
