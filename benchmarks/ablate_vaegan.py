@@ -3,10 +3,12 @@
 Each variant trains the VAE-GAN of the profile (default `cpu`, latent 16) with one or more
 fields changed, in memory (no checkpoints, nothing written under runs/), and is scored with the
 project's classifier (cached under runs/<profile>/classifier/, trained there if missing):
-FID of 2,000 prior samples against 2,000 even-indexed test digits (biased upwards against the
-5,000-sample FIDs of the comparison: compare rows of this table only), classes present,
-coverage (Naeem et al.), sharpness against the real digits', and the share of 1,000 test
-digits whose reconstruction Dec(E[z|x]) keeps its label.
+on the validation split (the end of the training set, held out of training; the test set is
+left to score the report's tables): FID of 2,000 prior samples against 2,000 even-indexed
+validation digits (biased upwards against the 5,000-sample FIDs of the comparison: compare rows
+of this table only), classes present, coverage (Naeem et al.), sharpness against the real
+digits', and the share of 1,000 odd-indexed validation digits whose reconstruction Dec(E[z|x])
+keeps its label.
 
     .venv/bin/python benchmarks/ablate_vaegan.py                 # ~6 minutes on 2 cores
     .venv/bin/python benchmarks/ablate_vaegan.py --latent 2 --variants recipe own-networks
@@ -39,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from helpers import metrics, vae, vaegan  # noqa: E402
+from helpers import dcgan, metrics, vae, vaegan  # noqa: E402
 from helpers.ablation import ablation_name  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
-from helpers.data import load_dataset  # noqa: E402
+from helpers.data import load_dataset, validation_split  # noqa: E402
 from helpers.runs import atomic_write_json, write_kept_record  # noqa: E402
 
 # name: (what changes, config overrides), the overrides read from the recipe's config
@@ -124,11 +126,18 @@ def score_images(samples, reconstructions, labels, classifier, reference_feature
     }
 
 
+def validation_half(config, data, prepare):
+    """(images as the model takes them, labels) of the odd-indexed validation images: the half
+    that is not the reference (the test set is left to score the report's tables)."""
+    _, y_valid = validation_split(data, config.validation_size)
+    return prepare(config, data)[1::2], y_valid[1::2]
+
+
 def score_variant(config, data, classifier, reference_features, reference_radii) -> dict:
     start = vae.load(vaegan.start_vae_config(config)) if config.start_from_vae else None
     model = vaegan.build(config, start_vae=start)  # seeded
     model.use_data(data)
-    _, x_test = vaegan.prepare_images(config, data)
+    scored, labels = validation_half(config, data, dcgan.validation_images)
     began = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         model.train_epoch(epoch)
@@ -136,8 +145,8 @@ def score_variant(config, data, classifier, reference_features, reference_radii)
     z = np.random.default_rng(config.seed + 1).standard_normal((SAMPLES, config.latent_dim))
     row = score_images(
         model.generate(z.astype(np.float32)),
-        model.reconstruct(x_test[:RECONSTRUCTED]),
-        data.y_test[:RECONSTRUCTED],
+        model.reconstruct(scored[:RECONSTRUCTED]),
+        labels[:RECONSTRUCTED],
         classifier,
         reference_features,
         reference_radii,
@@ -149,11 +158,11 @@ def score_vae(profile: str, latent: int, data, classifier, reference_features, r
     """The exported VAE of this latent size, scored as `score_variant` scores a VAE-GAN."""
     config = make_config("vae", profile, latent_dim=latent)
     model = vae.load(config)  # FileNotFoundError names the missing weights file
-    _, x_test = vae.prepare_images(config, data)
+    scored, labels = validation_half(config, data, vae.validation_images)
     row = score_images(
         vae.prior_samples(model, SAMPLES, config.seed + 1),
-        vae.decode_uint8(model, vae.encode_means(model, x_test[:RECONSTRUCTED])),
-        data.y_test[:RECONSTRUCTED],
+        vae.decode_uint8(model, vae.encode_means(model, scored[:RECONSTRUCTED])),
+        labels[:RECONSTRUCTED],
         classifier,
         reference_features,
         reference_radii,
@@ -207,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data = load_dataset("mnist")
     classifier = load_classifier(args.profile, data=data)
-    reference = data.x_test[0::2][:SAMPLES]
+    reference = validation_split(data, recipe.validation_size)[0][0::2][:SAMPLES]
     reference_features, _ = classifier.outputs(reference)
     reference_radii = metrics.knn_radii(reference_features, metrics.DENSITY_K)
     real_sharpness = metrics.sharpness(reference)

@@ -8,9 +8,11 @@ VAE-GAN losses with no warm-up. The difference between the two models is then th
 alone, at the VAE's budget. (`ablate_vaegan.py --variants recipe own-networks` sets this
 against a VAE-GAN with networks of its own, trained as a plain VAE first.)
 
-It scores, like `ablate_vaegan.py` (2,000 prior samples, 1,000 reconstructed test digits):
-before any GAN step (the VAE itself, through the wrappers) and after each GAN epoch. Nothing
-is written; the VAE must have been exported by notebook 03 (`make report` or papermill).
+It scores, like `ablate_vaegan.py`, on the validation split (the end of the training set, held
+out of training): 2,000 prior samples against half of it, 1,000 reconstructed digits of the other
+half; before any GAN step (the VAE itself, through the wrappers) and after each GAN epoch. The
+test set is left to score the report's tables. Nothing is written; the VAE must have been
+exported by notebook 03 (`make report` or papermill).
 
     .venv/bin/python benchmarks/vaegan_from_vae.py --latent 2 --epochs 3
     .venv/bin/python benchmarks/vaegan_from_vae.py --latent 16 --epochs 3
@@ -31,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from ablate_vaegan import RECONSTRUCTED, SAMPLES, score_images  # noqa: E402
 
-from helpers import metrics, vae, vaegan  # noqa: E402
+from helpers import dcgan, metrics, vae, vaegan  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
 from helpers.config import make_config  # noqa: E402
-from helpers.data import load_dataset  # noqa: E402
+from helpers.data import load_dataset, validation_split  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,14 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     data = load_dataset(config.dataset)
     classifier = load_classifier(args.profile, data=data)
-    reference = data.x_test[0::2][:SAMPLES]
+    x_valid, y_valid = validation_split(data, config.validation_size)
+    reference = x_valid[0::2][:SAMPLES]
     reference_features, _ = classifier.outputs(reference)
     radii = metrics.knn_radii(reference_features, metrics.DENSITY_K)
     real_sharpness = metrics.sharpness(reference)
 
     model = vaegan.build(config, start_vae=vae.load(vaegan.start_vae_config(config)))
     model.use_data(data)
-    x, x_test = model.images, vaegan.prepare_images(config, data)[1]
+    x = model.images
+    scored = dcgan.validation_images(config, data)[1::2]  # the half that is not the reference
+    labels = y_valid[1::2]
     z = np.random.default_rng(config.seed + 1).standard_normal((SAMPLES, args.latent))
     z = z.astype(np.float32)
     print(f"VAE-GAN from the VAE: profile {args.profile}, latent {args.latent}, "
@@ -69,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         if epoch:
             model.train_epoch(epoch)
         row = score_images(
-            model.generate(z), model.reconstruct(x_test[:RECONSTRUCTED]),
-            data.y_test[:RECONSTRUCTED], classifier, reference_features, radii,
+            model.generate(z), model.reconstruct(scored[:RECONSTRUCTED]),
+            labels[:RECONSTRUCTED], classifier, reference_features, radii,
         )  # fmt: skip
-        knn = metrics.latent_knn_accuracy(model.encode_means(x_test[:4000]), data.y_test[:4000])
+        knn = metrics.latent_knn_accuracy(model.encode_means(scored[:4000]), labels[:4000])
         print(f"{epoch:>9} {row['fid']:6.1f} {row['classes']:7d} {row['coverage']:8.3f} "
               f"{row['sharpness'] / real_sharpness:10.2f} {row['label_kept']:10.1%} "
               f"{knn:6.1%} {time.perf_counter() - began:7.0f}", flush=True)  # fmt: skip

@@ -1,14 +1,16 @@
-"""The comparison of notebook 05 as functions: read every model's results, score them in one
-feature space, FID per epoch and when to stop, what the encoders keep, the training cost,
-and the one typed record (`ComparisonRecord`, `comparison.json`) that the verdicts and the
-published README read.
+"""The comparison of notebook 05 as functions: read every model's results for every training
+seed, score them in two feature spaces (the project's classifier, and principal components of
+the pixels), FID per epoch and when to stop on the validation split, what the encoders keep,
+the training cost, and the one typed record (`ComparisonRecord`, `comparison.json`) that the
+verdicts and the published README read.
 
-    results = read_results(profile, dataset)                 # name -> record, samples, ...
-    samples = sample_rows(results, held_out, max_samples)    # "real" first, equally many
-    scores, details = score_rows(scorer, samples)
-    curves = fid_curves(classifier, results, scorer.reference_features, held_out, seed)
-    encoders = encoder_rows(classifier, profile)
-    record = ComparisonRecord(profile=..., rows=scores, fid_per_epoch=curves, ...)
+    results = read_results(profile, dataset)                  # name -> seed 0's record, samples
+    samples = sample_rows(results, held_out, max_samples)     # "real" first, equally many
+    scores, details = score_rows(scorer, samples)             # seed 0, with per-sample details
+    by_seed = read_seed_results(profile, dataset, results, seeds)
+    rows = seed_values(score_seeds(scorer.score, by_seed, count, scores), SEED_METRICS)
+    stopping = seed_stopping(classifier, by_seed, validation_features, validation_held_out)
+    print(spread_table(rows, labels, SEED_METRIC_COLUMNS))   # mean ± sd over seeds
     write_comparison(record, results_dir(profile))
 
 NumPy and the project's classifier only: no generative model is built here.
@@ -38,28 +40,6 @@ OPTIONAL = ("vaegan", "vae_z16", "vaegan_z16")  # the future work, the second la
 ENCODER_MODELS = ("vae", "vae_z16", "vaegan", "vaegan_z16")
 REAL = "real"  # the row of held-out real digits
 
-# The metrics table: (key, header, format); KID and IS show their standard deviation
-METRIC_COLUMNS = [
-    ("fid", "FID ↓", ".2f"),
-    ("kid_text", "KID×10³ ↓", ""),
-    ("is_text", "IS ↑", ""),
-    ("precision", "precision ↑", ".3f"),
-    ("recall", "recall ↑", ".3f"),
-    ("density", "density", ".3f"),
-    ("coverage", "coverage ↑", ".3f"),
-    ("classes_covered", "classes", "d"),
-    ("kl_to_uniform", "KL to uniform ↓", ".3f"),
-    ("sharpness", "sharpness", ".4f"),
-    ("nearest_train_median", "nearest train", ".2f"),
-    ("copy_share", "copies", ".1%"),
-    ("ambiguous_4_9", "4↔9", ".1%"),
-    ("ambiguous_1_7", "1↔7", ".1%"),
-]
-ENCODER_COLUMNS = [
-    ("latent_dim", "latent dimension", "d"),
-    ("latent_knn", "5-NN on the codes ↑", ".1%"),
-    ("label_kept", "reconstructions keep their label ↑", ".1%"),
-]
 # The metrics kept per seed for every row (`seed_values`), and the table of their mean ± sd over
 # seeds: (key, header, format, scale)
 SEED_METRICS = (
@@ -106,13 +86,6 @@ COST_SEED_COLUMNS = [
     ("wall_time_seconds", "wall time (s)", ".0f", 1.0),
     ("seconds_per_epoch", "s / epoch", ".2f", 1.0),
     ("images_per_second", "images / s", ",.0f", 1.0),
-]
-COST_COLUMNS = [
-    ("epochs", "epochs", "d"),
-    ("wall_time_seconds", "wall time (s)", ".1f"),
-    ("seconds_per_epoch", "s / epoch", ".2f"),
-    ("images_per_second", "images / s", ",.0f"),
-    ("parameters", "parameters", ",d"),
 ]
 
 
@@ -247,18 +220,6 @@ def score_rows(scorer, samples: dict[str, np.ndarray]) -> tuple[dict[str, dict],
     return scores, details
 
 
-def metric_table_rows(scores: dict[str, dict], labels: dict[str, str]) -> dict[str, dict]:
-    """The metrics table's rows: label -> scores with KID (×10³) and IS as "mean ± sd"."""
-    rows = {}
-    for name, score in scores.items():
-        rows[labels[name]] = {
-            **score,
-            "kid_text": f"{1e3 * score['kid']:.2f} ± {1e3 * score['kid_std']:.2f}",
-            "is_text": f"{score['inception_score']:.2f} ± {score['inception_score_std']:.2f}",
-        }
-    return rows
-
-
 def fid_curve(
     classifier,
     epoch_images: np.ndarray,
@@ -277,28 +238,6 @@ def fid_curve(
     floor = metrics.frechet_distance(reference_features, real_features)
     stop = metrics.stopping_epoch(epochs, fids, noise)
     return {"epochs": epochs, "fid": fids, "noise": noise, "real_fid": floor, **stop}
-
-
-def fid_curves(
-    classifier,
-    results: dict[str, dict],
-    reference_features: np.ndarray,
-    held_out: np.ndarray,
-    seed: int = 0,
-) -> dict[str, dict]:
-    """model -> `fid_curve` for every model of `results` that exported per-epoch samples."""
-    return {
-        name: fid_curve(
-            classifier,
-            result["epoch_images"],
-            result["epochs"],
-            reference_features,
-            held_out,
-            seed,
-        )
-        for name, result in results.items()
-        if "epoch_images" in result
-    }
 
 
 def encoder_rows(classifier, profile: str, names=ENCODER_MODELS) -> dict[str, dict]:
@@ -488,7 +427,6 @@ def spread_table(values, labels, columns) -> str:
 
 
 __all__ = [
-    "COST_COLUMNS",
     "COST_SEED_COLUMNS",
     "ENCODER_SEED_COLUMNS",
     "PIXEL_COLUMNS",
@@ -504,14 +442,10 @@ __all__ = [
     "spread_rows",
     "spread_table",
     "validation_reference",
-    "ENCODER_COLUMNS",
-    "METRIC_COLUMNS",
     "ComparisonRecord",
     "comparison_record",
     "encoder_rows",
     "fid_curve",
-    "fid_curves",
-    "metric_table_rows",
     "read_comparison",
     "read_results",
     "sample_rows",

@@ -378,59 +378,28 @@ COST_PANELS = (
 )
 
 
-def comparison_metrics_figure(scores: dict[str, dict], labels: dict[str, str]):
-    """Figure 19: a bar per model (scores: name -> the Scorer's dict) for each METRIC_PANELS
-    metric, coloured by MODEL_COLORS."""
-    short = {name: labels[name].replace(" (held-out)", "") for name in scores}
+def comparison_seeds_figure(seed_rows: dict[str, dict[str, list[float]]], labels: dict[str, str]):
+    """Figure 19 over seeds: a bar per model at the mean of each METRIC_PANELS metric over its
+    seeds (seed_rows: name -> metric -> values per seed), the error bar its standard deviation
+    over seeds (none for the real digits, one set without a seed)."""
+    from helpers.seeds import summarise
+
+    keys = [key for key, _ in METRIC_PANELS]
+    means = {}
+    for name, values in seed_rows.items():
+        spreads = {key: summarise(values[key]) for key in keys if key in values}
+        means[name] = {key: s.mean for key, s in spreads.items()}
+        means[name].update({f"{key}_sd": s.sd for key, s in spreads.items()})
+    short = {name: labels[name].replace(" (held-out)", "") for name in seed_rows}
     return bar_panels_figure(
-        scores,
+        means,
         METRIC_PANELS,
         short,
         MODEL_COLORS,
         figsize=(2.3 * len(METRIC_PANELS), 3.2),
-        errors={"kid": "kid_std"},
+        errors={key: f"{key}_sd" for key in keys},
         rotation=45,
     )
-
-
-def fid_epochs_figure(curves: dict[str, dict], labels: dict[str, str]):
-    """Figure 20: FID per epoch of each model (curves: name -> epochs, fid, noise, best_epoch,
-    best_fid, within_noise_epoch, real_fid) with a ±2σ band, its best epoch as a star, the
-    epoch after which the gain is within noise as a dashed line, and the real-data floor(s)."""
-    fig, ax = plt.subplots(figsize=(9.5, 4.0))
-    for name, curve in curves.items():
-        color = MODEL_COLORS[name]
-        ax.plot(curve["epochs"], curve["fid"], marker="o", ms=3, color=color, label=labels[name])
-        ax.fill_between(
-            curve["epochs"],
-            curve["fid"] - 2 * curve["noise"],
-            curve["fid"] + 2 * curve["noise"],
-            color=color,
-            alpha=0.15,
-        )
-        ax.plot(
-            curve["best_epoch"],
-            curve["best_fid"],
-            "*",
-            ms=14,
-            color=color,
-            label=f"{labels[name]} best: epoch {curve['best_epoch']}",
-        )
-        ax.axvline(
-            curve["within_noise_epoch"],
-            color=color,
-            ls="--",
-            label=f"{labels[name]} gain within noise after epoch {curve['within_noise_epoch']}",
-        )
-    for floor in sorted({curve["real_fid"] for curve in curves.values()}):
-        ax.axhline(floor, color="0.4", ls=":", lw=1, label=f"held-out real digits: {floor:.1f}")
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("FID (fixed-noise samples)")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig
 
 
 def fid_seeds_figure(stopping: dict[str, list[dict]], labels: dict[str, str]):

@@ -67,12 +67,10 @@ def test_the_comparison_scores_curves_encoders_and_costs_and_writes_one_record(
     scores, details = comparison.score_rows(scorer, samples)
     assert list(scores) == ["real", "dcgan", "vae"] and set(details) == set(scores)
     assert scores["dcgan"]["fid"] < scores["vae"]["fid"]  # digits are nearer the data
-    table = comparison.metric_table_rows(scores, {n: n.upper() for n in scores})
-    kid = scores["vae"]["kid"]
-    assert table["VAE"]["kid_text"].startswith(f"{1e3 * kid:.2f} ± ")
-
-    curves = comparison.fid_curves(classifier, results, scorer.reference_features, held_out)
-    assert list(curves) == ["dcgan"]  # the only model with per-epoch samples
+    by_seed = comparison.read_seed_results("smoke", "mnist", results, (0,))
+    stopping = comparison.seed_stopping(classifier, by_seed, scorer.reference_features, held_out)
+    assert list(stopping) == ["dcgan"]  # the only model with per-epoch samples
+    curves = {name: per_seed[0] for name, per_seed in stopping.items()}
     curve = curves["dcgan"]
     assert list(curve["epochs"]) == [1, 2, 3, 4]
     assert curve["fid"][2] < curve["fid"][0] and curve["best_epoch"] in (3, 4)

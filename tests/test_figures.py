@@ -188,20 +188,24 @@ def test_diagnosis_figure_draws_every_diagnosed_quantity_of_every_run():
 LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE"}
 
 
-def test_comparison_metrics_figure_has_a_panel_per_metric_in_the_model_colours():
+def test_comparison_seeds_figure_draws_the_mean_over_seeds_with_its_spread():
     keys = [key for key, _ in figures.METRIC_PANELS]
-    scores = {
-        name: {**{key: float(i + 1) for key in keys}, "kid_std": 0.1}
-        for i, name in enumerate(LABELS)
+    seed_rows = {
+        "real": {key: [1.0] for key in keys},  # one set, no seed
+        "dcgan": {key: [1.0, 3.0] for key in keys},
+        "vae": {key: [2.0, 4.0, 6.0] for key in keys},
     }
-    fig = figures.comparison_metrics_figure(scores, LABELS)
+    fig = figures.comparison_seeds_figure(seed_rows, LABELS)
     assert [ax.get_title() for ax in fig.axes] == [title for _, title in figures.METRIC_PANELS]
     bars = [p for p in fig.axes[0].patches]
-    assert [bar.get_height() for bar in bars] == [1.0, 2.0, 3.0]
+    assert [bar.get_height() for bar in bars] == [1.0, 2.0, 4.0]  # the means
     assert [to_hex(bar.get_facecolor()) for bar in bars] == [
         to_hex(figures.MODEL_COLORS[name]) for name in LABELS
     ]
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["real", "DCGAN", "VAE"]
+    segments = fig.axes[0].collections[0].get_segments()  # the error bars: mean ± sd
+    spans = [float(seg[1][1] - seg[0][1]) for seg in segments]
+    np.testing.assert_allclose(spans, [0.0, 2 * np.sqrt(2.0), 4.0])
 
 
 def test_cost_figure_has_a_panel_per_cost():
@@ -213,29 +217,6 @@ def test_cost_figure_has_a_panel_per_cost():
     assert [ax.get_title() for ax in fig.axes] == [title for _, title in figures.COST_PANELS]
     assert [bar.get_height() for bar in fig.axes[0].patches] == [10.0, 20.0]
     assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["DCGAN", "VAE"]
-
-
-def test_fid_epochs_figure_marks_best_epoch_noise_band_stop_and_real_floor():
-    curve = {
-        "epochs": np.array([1, 2, 3]),
-        "fid": np.array([30.0, 12.0, 11.0]),
-        "noise": 0.5,
-        "best_epoch": 3,
-        "best_fid": 11.0,
-        "within_noise_epoch": 2,
-        "real_fid": 1.5,
-    }
-    ax = figures.fid_epochs_figure(
-        {"dcgan": curve, "vae": {**curve, "fid": curve["fid"] * 2}}, LABELS
-    ).axes[0]
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    np.testing.assert_array_equal(lines["VAE"].get_ydata(), [60.0, 24.0, 22.0])
-    assert list(lines["DCGAN best: epoch 3"].get_ydata()) == [11.0]
-    assert list(lines["DCGAN gain within noise after epoch 2"].get_xdata()) == [2, 2]
-    assert list(lines["held-out real digits: 1.5"].get_ydata()) == [1.5, 1.5]  # drawn once
-    assert sum(label.startswith("held-out") for label in lines) == 1
-    assert to_hex(lines["VAE"].get_color()) == to_hex(figures.MODEL_COLORS["vae"])
-    assert ax.get_yscale() == "log"
 
 
 def test_hesitation_figure_shares_one_colour_scale_and_outlines_the_look_alikes():
