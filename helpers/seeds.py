@@ -97,8 +97,10 @@ class SeedTest:
         parts = [f"{self.what}: difference per seed {per_seed} ({stats}) — {self.outcome}"]
         if self.detail:
             parts.append(f"({self.detail})")
-        if self.second_space:
-            parts.append(f"[pixel-PCA space {self.second_space}]")
+        if self.second_space == "agrees":
+            parts.append("[pixel-PCA space agrees]")
+        elif self.second_space:
+            parts.append("[pixel-PCA space disagrees: not decided]")
         return " ".join(parts)
 
 

@@ -125,13 +125,19 @@ class Verdict:
             raise ValueError(f"unknown verdict {self.verdict!r}; valid: {', '.join(VERDICTS)}")
 
 
+def effective_outcome(test: SeedTest) -> str:
+    """A part's outcome as the verdict counts it: a part that the second feature space does not
+    decide the same way is not decided (one feature space is not a finding)."""
+    return UNDECIDED if test.second_space == "disagrees" else test.outcome
+
+
 def grade(tests: list[SeedTest]) -> str:
-    """The verdict of a claim from the outcomes of its parts over the seeds: HOLDS when every
-    part is supported, PARTLY when some are, DOES_NOT_HOLD when none is and one is
-    contradicted, NOT_DECIDED when none is decided (within the noise, or one seed)."""
+    """The verdict of a claim from the outcomes of its parts over the seeds (`effective_outcome`):
+    HOLDS when every part is supported, PARTLY when some are, DOES_NOT_HOLD when none is and one
+    is contradicted, NOT_DECIDED when none is decided (within the noise, or one seed)."""
     if not tests:
         return NOT_MEASURED
-    outcomes = {t.outcome for t in tests}
+    outcomes = {effective_outcome(t) for t in tests}
     if outcomes == {SUPPORTED}:
         return HOLDS
     if SUPPORTED in outcomes:
@@ -312,7 +318,8 @@ def vaegan_verdict(ev: Evidence) -> Verdict:
         f"of the same latent size on FID and coverage, covers all {ALL_CLASSES} classes, is "
         f"within {SHARPNESS_TOLERANCE:.0%} of the real digits' sharpness and keeps more "
         "reconstruction labels; partly when only some of these are decided in its favour. FID "
-        "and coverage are measured again on principal components of the pixels"
+        "and coverage are measured again on principal components of the pixels, and a part "
+        "that space decides otherwise counts as not decided"
     )
     g, v = ev.vaegan_label, ev.vae_label
     fid_g, fid_v = ev.values(g, "fid"), ev.values(v, "fid")
@@ -409,6 +416,7 @@ __all__ = [
     "differences",
     "encoder_verdict",
     "gather_evidence",
+    "effective_outcome",
     "grade",
     "lookalike_verdict",
     "paper_verdicts",

@@ -140,7 +140,7 @@ def test_seed_test_text_shows_the_differences_their_statistics_and_the_outcome()
     assert "pixel-PCA" not in text  # not a feature-space test
     assert "[pixel-PCA space agrees]" in seeds.compare("x", [1, 2, 3], second=[1, 2, 3]).text()
     disagree = seeds.compare("x", [1, 2, 3], second=[-1, 2, 3]).text()
-    assert "[pixel-PCA space disagrees]" in disagree
+    assert "[pixel-PCA space disagrees: not decided]" in disagree
     assert (
         seeds.compare("x", [0.12345, 0.2])
         .text(".2f")
