@@ -456,10 +456,11 @@ PROFILE_FIELDS: dict[str, dict[str, dict]] = {
         # gradients of the same order), a pixel term beside the feature term, a discriminator
         # without batch norm, one Adam rate 3e-4 for all. The VAE-GAN then differs from the VAE
         # it is compared with only by the GAN's losses: the same encoder, decoder, training
-        # images and budget, plus the GAN epochs. Two GAN epochs of 24,000 images: at latent 2
-        # a third can lose a class (`python benchmarks/vaegan_from_vae.py --latent 2 --epochs 3`
-        # prints FID, classes and coverage after each GAN epoch); `make ablation` sets the
-        # recipe against one change at a time, e.g. its own networks behind a VAE warm-up
+        # images and budget, plus the GAN epochs. Two GAN epochs of 24,000 images, chosen on the
+        # validation split: at latent 2 a third raises the FID and can lose a class (`python
+        # benchmarks/vaegan_from_vae.py --latent 2 --epochs 3` prints FID, classes and coverage
+        # after each GAN epoch); `make ablation` sets the recipe against one change at a time,
+        # e.g. its own networks behind a VAE warm-up
         "paper": dict(
             epochs=2,
             train_size=24000,
