@@ -50,7 +50,8 @@ from helpers.runs import atomic_write_json, write_kept_record  # noqa: E402
 
 # name: (what changes, config overrides), the overrides read from the recipe's config
 VARIANTS = (
-    "recipe", "own-networks", "no-warmup", "short-warmup", "no-pixel", "d-batchnorm", "gamma-1",
+    "recipe", "control", "no-feature", "own-networks", "no-warmup", "short-warmup", "no-pixel",
+    "d-batchnorm", "gamma-1",
 )  # fmt: skip
 SHORT_WARMUP = 4  # warm-up epochs of the "short-warmup" variant of a recipe with a warm-up
 # The VAE-GAN with networks of its own, set against a recipe that starts from notebook 03's VAE:
@@ -82,6 +83,10 @@ def variants_of(recipe) -> dict[str, tuple[str, dict]]:
     own = OWN_NETWORKS["warmup_epochs"]
     variants = {
         "recipe": ("the profile's recipe", {}),
+        "control": ("the control: no term that involves D (no GAN terms, no feature term)",
+                    {"adversarial": False}),
+        "no-feature": ("no feature term: the pixel term and the GAN terms",
+                       {"feature_weight": 0.0}),
         "own-networks": (f"own conv networks from scratch, a {own}-epoch warm-up as a VAE "
                          f"first (not notebook 03's VAE)", {**OWN_NETWORKS, **warmup(own)}),
         "no-warmup": (f"no warm-up: the same {gan_epochs} GAN epochs from the first step",
@@ -102,6 +107,9 @@ def variants_of(recipe) -> dict[str, tuple[str, dict]]:
         variants.pop("no-warmup")
     if not recipe.pixel_weight or recipe.warmup_epochs:  # a warm-up trains on the pixel term
         variants.pop("no-pixel")
+    if not recipe.pixel_weight or not recipe.feature_weight:
+        variants.pop("control")  # the control trains on the pixel term alone
+        variants.pop("no-feature")
     if recipe.discriminator_batchnorm:
         variants.pop("d-batchnorm")
     if recipe.gamma == 1.0:
@@ -122,6 +130,7 @@ def score_images(samples, reconstructions, labels, classifier, reference_feature
         "classes": metrics.class_coverage(probabilities.argmax(1))["classes_covered"],
         "coverage": float(coverage),
         "sharpness": metrics.sharpness(samples),
+        "faint_share": metrics.faint_pixel_share(samples),
         "label_kept": metrics.label_kept_share(classifier.predict(reconstructions), labels),
     }
 
@@ -223,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = {}
     print(f"VAE-GAN ablation: profile {args.profile}, latent {args.latent}; real digits' "
           f"sharpness {real_sharpness:.3f}", flush=True)  # fmt: skip
+    real_faint = metrics.faint_pixel_share(reference)
+    print(f"real digits' faint-pixel share {real_faint:.3f}", flush=True)
     header = f"{'variant':<12} {'FID':>7} {'classes':>7} {'coverage':>8} {'sharp/real':>10} " \
-             f"{'label kept':>10} {'train s':>8}  change"  # fmt: skip
+             f"{'faint':>6} {'label kept':>10} {'train s':>8}  change"  # fmt: skip
     print(header, flush=True)
     if args.vae:
         variants["vae"] = ("the VAE of notebook 03 (reference)", None)
@@ -241,10 +252,12 @@ def main(argv: list[str] | None = None) -> int:
         row["sharpness_vs_real"] = row["sharpness"] / real_sharpness
         rows[name] = {"change": description, "overrides": overrides, **row}
         print(f"{name:<12} {row['fid']:7.1f} {row['classes']:7d} {row['coverage']:8.3f} "
-              f"{row['sharpness_vs_real']:10.2f} {row['label_kept']:10.1%} "
+              f"{row['sharpness_vs_real']:10.2f} {row['faint_share']:6.3f} "
+              f"{row['label_kept']:10.1%} "
               f"{row['train_seconds']:8.0f}  {description}", flush=True)  # fmt: skip
     record = {"profile": args.profile, "latent_dim": args.latent, "samples": SAMPLES,
-              "real_sharpness": real_sharpness, "variants": rows}  # fmt: skip
+              "real_sharpness": real_sharpness, "real_faint_share": real_faint,
+              "scored_on": "validation", "variants": rows}  # fmt: skip
     if args.json:
         atomic_write_json(args.json, record)
     if args.publish:

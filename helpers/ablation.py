@@ -11,6 +11,7 @@ ABLATION_COLUMNS = [
     ("classes", "classes", "d"),
     ("coverage", "coverage ↑", ".3f"),
     ("sharpness_vs_real", "sharpness / real", ".2f"),
+    ("faint_share", "faint pixels", ".1%"),
     ("label_kept", "recon. label kept ↑", ".1%"),
     ("train_seconds", "train s", ".0f"),
 ]

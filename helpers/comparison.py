@@ -36,8 +36,9 @@ from helpers.seeds import summarise
 
 COMPARISON_NAME = "comparison"
 REQUIRED = ("dcgan", "vae")  # the paper's two models: the comparison needs both
-OPTIONAL = ("vaegan", "vae_z16", "vaegan_z16")  # the future work, the second latent size
-ENCODER_MODELS = ("vae", "vae_z16", "vaegan", "vaegan_z16")
+# the future work, its control without the discriminator, the second latent size
+OPTIONAL = ("vaegan", "control", "vae_z16", "vaegan_z16", "control_z16")
+ENCODER_MODELS = ("vae", "vae_z16", "vaegan", "vaegan_z16", "control", "control_z16")
 REAL = "real"  # the row of held-out real digits
 
 # The metrics kept per seed for every row (`seed_values`), and the table of their mean ± sd over
@@ -53,6 +54,7 @@ SEED_METRICS = (
     "classes_covered",
     "kl_to_uniform",
     "sharpness",
+    "faint_share",
     "nearest_train_median",
     "copy_share",
     "ambiguous_4_9",
@@ -68,6 +70,7 @@ SEED_METRIC_COLUMNS = [
     ("coverage", "coverage ↑", ".3f", 1.0),
     ("classes_covered", "classes", ".1f", 1.0),
     ("sharpness", "sharpness", ".4f", 1.0),
+    ("faint_share", "faint pixels %", ".1f", 100.0),
     ("copy_share", "copies %", ".1f", 100.0),
     ("ambiguous_4_9", "4↔9 %", ".1f", 100.0),
     ("ambiguous_1_7", "1↔7 %", ".1f", 100.0),

@@ -258,6 +258,11 @@ class VAEGANConfig(AdversarialConfig):
     balance: str = "off"
     equilibrium: float = 0.68
     margin: float = 0.35
+    # False: the control of the VAE-GAN, the same training without the terms that involve the
+    # discriminator: no GAN terms, and no feature term (Dis_l is D's, and an untrained D's
+    # features would be a random projection, not a learned similarity); D is never updated.
+    # What the VAE-GAN gains over its control is what the discriminator adds
+    adversarial: bool = True
     # test images whose diagnosis (helpers.vaegan_diagnosis.diagnose: posterior vs prior, D's
     # accuracy, decoder gradient norm per loss term) is recorded after every epoch; 0 = none
     diagnose_images: int = 500
@@ -291,9 +296,15 @@ class VAEGANConfig(AdversarialConfig):
             "discriminator_batchnorm",
             "warmup_prior_codes",
             "start_from_vae",
+            "adversarial",
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if not self.adversarial and self.pixel_weight == 0:
+            raise ConfigError(
+                "adversarial=False (the control) trains on the pixel term alone: pixel_weight "
+                "must be positive"
+            )
         _check_choice("balance", self.balance, ("off", "margin"))
         for name in ("equilibrium", "margin"):
             value = getattr(self, name)

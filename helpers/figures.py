@@ -21,6 +21,8 @@ MODEL_COLORS = {
     "vaegan": "tab:green",
     "vae_z16": "tab:red",
     "vaegan_z16": "tab:purple",
+    "control": "tab:olive",
+    "control_z16": "tab:brown",
 }
 
 

@@ -303,6 +303,21 @@ def grey_pixel_share(images: np.ndarray) -> float:
     return float(((images > 25) & (images < 230)).mean())
 
 
+FAINT_RANGE = (0.05, 0.3)  # "faint" pixels: grey speckle around strokes, not ink, not paper
+
+
+def faint_pixel_share(
+    images: np.ndarray, low: float = FAINT_RANGE[0], high=FAINT_RANGE[1]
+) -> float:
+    """Share of pixels of uint8 [N, 28, 28] images whose intensity lies in [low, high] of full
+    ink (0.05-0.3): the faint grey that speckle and blur leave beside the strokes, where real
+    digits have little (a variance-of-Laplacian sharpness rises with speckle; this does not
+    fall with it)."""
+    images = check_images(images, "images")
+    scaled = images.astype(np.float32) / 255.0
+    return float(((scaled >= low) & (scaled <= high)).mean())
+
+
 def latent_knn_accuracy(codes: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
     """How well a latent space separates the classes: the accuracy of classifying the second
     half of `codes` float [N, d] by majority vote of the labels of their k nearest codes in the
@@ -487,6 +502,7 @@ class Scorer:
             "ambiguous_1_7": pair_ambiguity(pairs, 1, 7),
             "ambiguous_any": float(pairs.sum()),
             "sharpness": sharpness(images),
+            "faint_share": faint_pixel_share(images),
         }
         nearest = None
         if self.train_images is not None:

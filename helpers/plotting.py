@@ -74,16 +74,25 @@ def show_grid(
 
 
 def grid_row_figure(
-    panels: dict[str, np.ndarray], panel_size=(3.6, 4.0), columns: int | dict[str, int] = 10
+    panels: dict[str, np.ndarray],
+    panel_size=(3.6, 4.0),
+    columns: int | dict[str, int] = 10,
+    per_row: int | None = None,
 ):
     """Sample grids side by side, one panel per entry of `panels` (title -> uint8 images
     [N, H, W]), each `panel_size` inches; `columns` per grid, or a dict title -> columns for
-    the panels that differ from 10."""
+    the panels that differ from 10. With `per_row`, at most that many panels share a row (the
+    rest wrap below, so that each grid stays legible at print width)."""
     width, height = panel_size
-    fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), height), squeeze=False)
-    for ax, (title, images) in zip(axes[0], panels.items(), strict=True):
+    across = min(per_row or len(panels), len(panels))
+    down = -(-len(panels) // across)
+    fig, axes = plt.subplots(down, across, figsize=(width * across, height * down), squeeze=False)
+    flat = list(axes.flat)
+    for ax, (title, images) in zip(flat, panels.items(), strict=False):
         count = columns.get(title, 10) if isinstance(columns, dict) else columns
         show_grid(images, title, columns=count, ax=ax)
+    for ax in flat[len(panels) :]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 

@@ -9,8 +9,19 @@ import numpy as np
 
 from helpers.record import read_record
 
-RESULT_NOTEBOOKS = {"dcgan": "02_dcgan", "vae": "03_vae", "vaegan": "04_vaegan"}
-MODEL_LABELS = {"real": "real (held-out)", "dcgan": "DCGAN", "vae": "VAE", "vaegan": "VAE-GAN"}
+RESULT_NOTEBOOKS = {
+    "dcgan": "02_dcgan",
+    "vae": "03_vae",
+    "vaegan": "04_vaegan",
+    "control": "04_vaegan",
+}
+MODEL_LABELS = {
+    "real": "real (held-out)",
+    "dcgan": "DCGAN",
+    "vae": "VAE",
+    "vaegan": "VAE-GAN",
+    "control": "control (no D)",  # the VAE-GAN's training without the discriminator's terms
+}
 
 
 PAPER_LATENT_DIM = 2  # the paper's VAE: its results keep the plain model name

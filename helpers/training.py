@@ -292,8 +292,8 @@ def train_seeds(
     data,
     evaluate: Callable[[GenerativeModel], dict] | None = None,
 ) -> dict[int, ResultsRecord]:
-    """Train and export the model of `config` once for every seed of `seeds` other than
-    `config.seed` (whose run the notebook trains and shows itself): seed -> its ResultsRecord.
+    """Train and export the model of `config` once for every seed of `seeds` (e.g. every seed
+    but 0, whose run a notebook trains and shows itself): seed -> its ResultsRecord.
 
     `build(config)` makes the model of a config (e.g. `dcgan.build`); `evaluate(model)` gives
     the scores its record keeps beside the shared ones. Each seed resumes from its own
@@ -304,8 +304,6 @@ def train_seeds(
 
     records = {}
     for seed in seeds:
-        if seed == config.seed:
-            continue
         model = build(dataclasses.replace(config, seed=seed))
         run = train(model, data)
         records[seed] = model.export(run, None if evaluate is None else evaluate(model))

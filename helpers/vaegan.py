@@ -74,6 +74,7 @@ from helpers.vaegan_diagnosis import (
 )
 
 MODEL = "vaegan"
+CONTROL = "control"  # the result name of the VAE-GAN's control (adversarial=False)
 LOG_2PI = math.log(2.0 * math.pi)
 # Per-epoch means of these, in this order, are the history. d_loss / g_loss / d_real / d_fake
 # carry the DCGAN's names (D's loss, G's non-saturating loss, D(x), D(Dec(z_p)) = "D(G(z))").
@@ -280,7 +281,9 @@ class VAEGAN(TrainedModel):
         """`start_vae`: the trained VAE whose encoder and decoder a `start_from_vae` config
         fine-tunes (shared, not copied); unused otherwise."""
         self.config = config = config.resolved()
-        self.name = result_name(MODEL, config.latent_dim, config.seed)
+        self.name = result_name(
+            MODEL if config.adversarial else CONTROL, config.latent_dim, config.seed
+        )
         self.data = None
         self.images = None  # float32 [N, 28, 28, 1] in [-1, 1]: what `train_epoch` trains on
         # float32 [n, 28, 28, 1] in [-1, 1] (test images): diagnosed after every epoch if given
@@ -383,9 +386,13 @@ class VAEGAN(TrainedModel):
         llike_pixel = tf.reduce_mean(pixel_nll(images, decoded[:batch]))
         prior = tf.reduce_mean(vae.kl_to_standard_normal(z_mean, z_log_var))
         d_on, g_on = balance_flags(config, real_logits, logits[batch:])
+        feature_weight = config.feature_weight
+        if not config.adversarial:  # the control: nothing that involves D
+            d_on = g_on = tf.constant(0.0)
+            feature_weight = 0.0
         terms = {
             "prior": prior,
-            "llike": config.feature_weight * llike_feature + config.pixel_weight * llike_pixel,
+            "llike": feature_weight * llike_feature + config.pixel_weight * llike_pixel,
             "llike_feature": llike_feature,
             "llike_pixel": llike_pixel,
             "d_loss": tf.reduce_mean(
@@ -643,6 +650,12 @@ def training_batches(config: VAEGANConfig, images: np.ndarray, epoch: int) -> tf
     return batches_with_noise(images, config.batch_size, config.seed, epoch, shape)
 
 
+def control_config(config: VAEGANConfig) -> VAEGANConfig:
+    """The VAE-GAN's control: the same config (start, optimiser, learning rates, budget, seed)
+    trained without the terms that involve the discriminator (`adversarial=False`)."""
+    return dataclasses.replace(config, adversarial=False)
+
+
 def prepare_images(config: VAEGANConfig, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """(training images, x_test) as float32 [N, 28, 28, 1] in [-1, 1] (the decoder's tanh
     range), as for the DCGAN."""
@@ -650,6 +663,7 @@ def prepare_images(config: VAEGANConfig, data: Dataset) -> tuple[np.ndarray, np.
 
 
 __all__ = [
+    "CONTROL",
     "HISTORY_KEYS",
     "PARTS",
     "VAEGAN",
@@ -658,6 +672,7 @@ __all__ = [
     "build_decoder",
     "build_discriminator",
     "build_encoder",
+    "control_config",
     "bundle_networks",
     "decoder_gan_loss",
     "discriminator_loss",

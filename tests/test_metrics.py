@@ -157,6 +157,44 @@ def test_grey_pixel_share_counts_neither_ink_nor_paper():
     assert metrics.grey_pixel_share(blur(strokes, 1.5)) > 0.1  # blur turns edges grey
 
 
+def test_faint_pixel_share_matches_hand_counts():
+    images = np.zeros((2, 28, 28), np.uint8)  # 1,568 pixels of paper
+    images[0, 0, :10] = 13  # 13/255 = 0.051: faint
+    images[0, 1, :10] = 76  # 0.298: faint
+    images[0, 2, :10] = 12  # 0.047: too light
+    images[1, 0, :10] = 77  # 0.302: too dark to be faint
+    images[1, 1, :5] = 40  # 0.157: faint
+    images[1, 2:10, 10:20] = 255  # ink
+    assert metrics.FAINT_RANGE == (0.05, 0.3)
+    assert metrics.faint_pixel_share(images) == pytest.approx(25 / 1568)
+    assert metrics.faint_pixel_share(images[:1]) == pytest.approx(20 / 784)
+    # other bounds: only the 76s and 77s lie in [0.29, 0.31]
+    assert metrics.faint_pixel_share(images, low=0.29, high=0.31) == pytest.approx(20 / 1568)
+    assert metrics.faint_pixel_share(np.full((3, 28, 28), 40, np.uint8)) == 1.0
+    assert metrics.faint_pixel_share(np.full((3, 28, 28), 255, np.uint8)) == 0.0
+    with pytest.raises(ValueError, match="uint8"):
+        metrics.faint_pixel_share(images.astype(np.float32) / 255)
+
+
+def test_faint_pixel_share_bounds_are_inclusive():
+    images = np.zeros((1, 28, 28), np.uint8)
+    images[0, 0, :3] = 51  # exactly 0.2 of full ink
+    images[0, 1, :4] = 102  # exactly 0.4
+    images[0, 2, :5] = [50, 103, 52, 101, 255]  # one grey level outside, one inside each bound
+    assert metrics.faint_pixel_share(images, low=0.2, high=0.4) == pytest.approx(9 / 784)
+    assert metrics.faint_pixel_share(images, low=0.2, high=0.2) == pytest.approx(3 / 784)
+    assert metrics.faint_pixel_share(images, low=0.4, high=0.4) == pytest.approx(4 / 784)
+
+
+def test_a_blurred_stroke_has_more_faint_pixels_than_a_crisp_one():
+    strokes = np.zeros((4, 28, 28), np.uint8)
+    strokes[:, 8:20, 12:16] = 255
+    crisp = metrics.faint_pixel_share(strokes)
+    assert crisp == 0.0  # only ink and paper
+    blurred = metrics.faint_pixel_share(blur(strokes, 1.5))
+    assert blurred > 0.02 and blurred > metrics.faint_pixel_share(blur(strokes, 0.5))
+
+
 def test_latent_knn_accuracy_separates_clusters_from_noise():
     rng = np.random.default_rng(4)
     labels = rng.integers(0, 10, size=2000)
@@ -302,6 +340,9 @@ def test_cli_prints_every_metric_as_json(tiny_classifier, mnist, tmp_path, monke
     assert scores["n_samples"] == 300
     for key in ("fid", "kid", "kid_std", "inception_score", "precision", "recall", "sharpness"):
         assert np.isfinite(scores[key]), key
+    # the Scorer's faint-pixel share is that of the scored images themselves
+    assert scores["faint_share"] == pytest.approx(metrics.faint_pixel_share(mnist.x_train[:300]))
+    assert 0 < scores["faint_share"] < 0.1  # real digits: mostly paper and ink
     assert scores["nearest_train_median"] == 0.0  # the samples are training images: copies
     assert scores["copy_share"] == 1.0
 

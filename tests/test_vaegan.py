@@ -736,3 +736,32 @@ def test_start_from_vae_config_rules_and_fingerprint(monkeypatch):
     monkeypatch.setitem(config_module.PROFILE_FIELDS["vae"], "smoke", vae_fields)
     assert started.fingerprint() != before["started"]
     assert own.fingerprint() == before["own"]  # a VAE-GAN with its own networks: unchanged
+
+
+@pytest.mark.slow
+def test_the_control_trains_without_the_discriminator(project_root):
+    """The VAE-GAN's control (adversarial=False): the same training minus every term that
+    involves D. D's weights never move, the GAN terms and the feature term leave the losses, and
+    its results are named apart from the VAE-GAN's."""
+    config = vaegan.control_config(tiny_config(pixel_weight=1.0, epochs=1, snapshot_epochs=(1,)))
+    assert not config.adversarial and config.fingerprint() != tiny_config().fingerprint()
+    model = vaegan.build(config)
+    assert model.name == "control_z3"
+    before = [w.numpy().copy() for w in model.discriminator.weights]
+    decoder_before = [w.numpy().copy() for w in model.decoder.trainable_weights]
+    images, eps, z_prior = tiny_batch(config)
+    terms = model.loss_terms(tf.constant(images), eps, z_prior)
+    assert float(terms["g_trained"]) == 0.0 and float(terms["d_trained"]) == 0.0
+    np.testing.assert_allclose(  # the reconstruction term is the pixel term alone
+        float(terms["llike"]), config.pixel_weight * float(terms["llike_pixel"]), rtol=1e-6
+    )
+    np.testing.assert_allclose(float(terms["decoder_loss"]), config.gamma * float(terms["llike"]))
+    run = train(model, tiny_dataset(), progress=False)
+    assert run.history["d_trained"] == [0.0] and run.history["g_trained"] == [0.0]
+    for a, b in zip(before, model.discriminator.weights, strict=True):
+        np.testing.assert_array_equal(a, b.numpy())  # D never trained
+    moved = [not np.array_equal(a, b.numpy()) for a, b in zip(
+        decoder_before, model.decoder.trainable_weights, strict=True)]  # fmt: skip
+    assert any(moved)  # the decoder did
+    with pytest.raises(ConfigError, match="pixel_weight"):
+        vaegan.control_config(tiny_config(pixel_weight=0.0))

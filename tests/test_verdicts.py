@@ -23,39 +23,57 @@ SEEDS = (0, 1, 2)
 
 
 def _rows() -> dict[str, dict[str, list[float]]]:
-    """Per-seed rows where every claim of the paper holds with margin on all three seeds."""
+    """Per-seed rows where every claim of the paper holds with margin on all three seeds: the
+    VAE-GAN is within 30 % of the real sharpness, has at most 1.5x their faint-pixel share (0.09),
+    a lower FID than the control (its fine-tuning without the discriminator) and more recall and
+    coverage than the DCGAN."""
     return {
         "real": {
             "fid": [1.0],
             "sharpness": [0.18],
+            "faint_share": [0.06],
             "ambiguous_4_9": [0.002],
             "ambiguous_1_7": [0.001],
+            "recall": [0.95],
             "coverage": [0.95],
             "classes_covered": [10.0],
         },
         "dcgan": {
             "fid": [12.0, 13.0, 11.0],
             "sharpness": [0.17, 0.18, 0.19],
+            "faint_share": [0.05, 0.05, 0.06],
             "ambiguous_4_9": [0.010, 0.012, 0.011],
             "ambiguous_1_7": [0.005, 0.006, 0.004],
+            "recall": [0.50, 0.52, 0.49],
             "coverage": [0.8, 0.82, 0.79],
             "classes_covered": [10.0, 10.0, 10.0],
         },
         "vae": {
             "fid": [70.0, 72.0, 75.0],
             "sharpness": [0.030, 0.035, 0.040],
+            "faint_share": [0.25, 0.27, 0.26],
             "ambiguous_4_9": [0.040, 0.050, 0.045],
             "ambiguous_1_7": [0.030, 0.035, 0.040],
+            "recall": [0.30, 0.32, 0.31],
             "coverage": [0.25, 0.27, 0.26],
             "classes_covered": [9.0, 10.0, 9.0],
         },
         "vaegan": {
             "fid": [40.0, 42.0, 41.0],
             "sharpness": [0.170, 0.175, 0.180],
+            "faint_share": [0.060, 0.065, 0.070],
             "ambiguous_4_9": [0.02, 0.02, 0.02],
             "ambiguous_1_7": [0.01, 0.01, 0.01],
-            "coverage": [0.60, 0.62, 0.61],
+            "recall": [0.70, 0.72, 0.71],
+            "coverage": [0.88, 0.90, 0.89],
             "classes_covered": [10.0, 10.0, 10.0],
+        },
+        "control": {
+            "fid": [55.0, 58.0, 56.0],
+            "sharpness": [0.05, 0.06, 0.055],
+            "faint_share": [0.20, 0.21, 0.22],
+            "recall": [0.35, 0.36, 0.34],
+            "coverage": [0.30, 0.31, 0.32],
         },
     }
 
@@ -63,9 +81,19 @@ def _rows() -> dict[str, dict[str, list[float]]]:
 def _pixel() -> dict[str, dict[str, list[float]]]:
     """The second feature space, agreeing with the first: the VAE-GAN better on every seed."""
     return {
-        "real": {"fid": [5.0], "coverage": [0.9]},
+        "real": {"fid": [5.0], "recall": [0.9], "coverage": [0.9]},
+        "dcgan": {
+            "fid": [300.0, 310.0, 305.0],
+            "recall": [0.30, 0.31, 0.29],
+            "coverage": [0.30, 0.31, 0.29],
+        },
         "vae": {"fid": [900.0, 920.0, 910.0], "coverage": [0.20, 0.22, 0.21]},
-        "vaegan": {"fid": [500.0, 510.0, 505.0], "coverage": [0.50, 0.52, 0.51]},
+        "vaegan": {
+            "fid": [500.0, 510.0, 505.0],
+            "recall": [0.50, 0.52, 0.51],
+            "coverage": [0.50, 0.52, 0.51],
+        },
+        "control": {"fid": [700.0, 720.0, 710.0]},
     }
 
 
@@ -111,6 +139,7 @@ def _evidence(**changes) -> Evidence:
         encoders={
             "vae": {"latent_knn": [0.80, 0.82, 0.79], "label_kept": [0.70, 0.70, 0.71]},
             "vaegan": {"latent_knn": [0.7, 0.72, 0.71], "label_kept": [0.75, 0.76, 0.77]},
+            "control": {"latent_knn": [0.7, 0.71, 0.72], "label_kept": [0.72, 0.74, 0.73]},
         },
         likelihood={
             "vae": {"test_elbo": [-134.0, -135.0, -136.0], "iwae": [-131.0, -132.0, -133.0]}
@@ -124,6 +153,21 @@ def _with(ev: Evidence, row: str, **values) -> Evidence:
     rows = {name: dict(metrics) for name, metrics in ev.rows.items()}
     rows.setdefault(row, {}).update(values)
     return dataclasses.replace(ev, rows=rows)
+
+
+def _with_pixel(ev: Evidence, row: str, **values) -> Evidence:
+    """`ev` with metrics of `row` in the second feature space replaced."""
+    pixel = {name: dict(metrics) for name, metrics in ev.pixel.items()}
+    pixel.setdefault(row, {}).update(values)
+    return dataclasses.replace(ev, pixel=pixel)
+
+
+def _with_kept(ev: Evidence, **rows) -> Evidence:
+    """`ev` with the reconstructions' labels kept of the given rows replaced."""
+    encoders = {name: dict(scores) for name, scores in ev.encoders.items()}
+    for row, kept in rows.items():
+        encoders.setdefault(row, {})["label_kept"] = kept
+    return dataclasses.replace(ev, encoders=encoders)
 
 
 def _without(ev: Evidence, metric: str) -> Evidence:
@@ -411,67 +455,238 @@ def test_encoder_is_not_measured_without_the_probe_and_bounds_are_optional():
 
 # --- the VAE-GAN ------------------------------------------------------------------------------
 
+ENCODER, SHARPNESS, COVERAGE = "(a) the encoder", "(b) sharpness", "(c) coverage"
 
-def test_vaegan_holds_when_every_part_is_decided_in_its_favour():
+
+def _outcome(line: str) -> str:
+    """The outcome a test line states (its own feature space's, before any second space)."""
+    return line.split(" — ")[1].split(" ")[0]
+
+
+def _lines(verdict, part: str) -> list[str]:
+    return [line for line in verdict.tests if line.startswith(f"{part}: ")]
+
+
+def _short(*parts: str) -> str:
+    """The evidence's head when exactly `parts` fall short and the others hold."""
+    every = (ENCODER, SHARPNESS, COVERAGE)
+    held = ", ".join(p for p in every if p not in parts) or "none"
+    return f"parts that hold: {held}; parts that fall short: {', '.join(parts) or 'none'}"
+
+
+def test_vaegan_holds_when_all_three_parts_hold():
     verdict = verdicts.vaegan_verdict(_evidence())
     assert verdict.verdict == HOLDS
     assert "latent dimension 2" in verdict.claim
-    assert len(verdict.tests) == 5
-    fid, coverage, classes, sharp, kept = verdict.tests
-    assert fid.startswith("FID, VAE minus VAE-GAN") and "70.0, 72.0, 75.0 vs 40.0" in fid
-    assert coverage.startswith("coverage, VAE-GAN minus VAE")
-    assert classes.startswith("classes covered minus 9.5")
-    assert "real 0.1800" in sharp
-    assert kept.startswith("reconstructions keep their label, VAE-GAN minus VAE")
-    # FID and coverage were measured again in the pixel-PCA space, which agrees
-    assert "[pixel-PCA space agrees]" in fid and "[pixel-PCA space agrees]" in coverage
-    assert all("pixel-PCA" not in t for t in (classes, sharp, kept))
+    assert verdict.evidence == f"{_short()} (3 seeds)"
+    assert len(verdict.tests) == 7
+    assert [_outcome(line) for line in verdict.tests] == [SUPPORTED] * 7
+    vae, control = _lines(verdict, ENCODER)
+    assert vae.startswith("(a) the encoder: labels kept, VAE-GAN minus VAE: difference per seed")
+    assert "(0.750, 0.760, 0.770 vs 0.700, 0.700, 0.710)" in vae
+    assert control.startswith("(a) the encoder: labels kept, VAE-GAN minus control:")
+    assert "(0.750, 0.760, 0.770 vs 0.720, 0.740, 0.730)" in control
+    sharp, faint, fid = _lines(verdict, SHARPNESS)
+    assert "30% of the real sharpness minus the gap to it" in sharp
+    assert "sharpness 0.1700, 0.1750, 0.1800, real 0.1800" in sharp
+    assert "1.5× the real digits' faint-pixel share minus the VAE-GAN's" in faint
+    assert "faint pixels 0.060, 0.065, 0.070, real 0.060" in faint
+    assert "difference per seed 0.03, 0.025, 0.02 " in faint  # 1.5 × 0.06 = 0.09 minus each
+    assert fid.startswith("(b) sharpness: FID, control minus VAE-GAN: difference per seed 15, 16,")
+    assert "(55.0, 58.0, 56.0 vs 40.0, 42.0, 41.0)" in fid
+    recall, coverage = _lines(verdict, COVERAGE)
+    assert recall.startswith("(c) coverage: recall, VAE-GAN minus DCGAN:")
+    assert "(0.700, 0.720, 0.710 vs 0.500, 0.520, 0.490)" in recall
+    assert coverage.startswith("(c) coverage: coverage, VAE-GAN minus DCGAN:")
+    # FID, recall and coverage are measured again in the pixel-PCA space, which agrees; the
+    # labels, sharpness and faint pixels have no second space
+    for line in (fid, recall, coverage):
+        assert line.endswith("[pixel-PCA space agrees]")
+    assert all("pixel-PCA" not in line for line in (vae, control, sharp, faint))
 
 
-def test_vaegan_says_when_the_second_feature_space_disagrees():
-    pixel = _pixel()
-    pixel["vaegan"] = {**pixel["vaegan"], "fid": [950.0, 960.0, 955.0]}  # worse than the VAE
-    verdict = verdicts.vaegan_verdict(_evidence(pixel=pixel))
-    fid, coverage = verdict.tests[:2]
-    assert "[pixel-PCA space disagrees: not decided]" in fid
-    assert "[pixel-PCA space agrees]" in coverage
-    # a part one feature space decides and the other does not is not a finding: only partly
+def test_vaegan_holds_partly_when_its_coverage_is_below_the_dcgans_on_every_seed():
+    ev = _with(_evidence(), "vaegan", coverage=[0.60, 0.62, 0.61])  # DCGAN 0.8, 0.82, 0.79
+    ev = _with_pixel(ev, "vaegan", coverage=[0.20, 0.22, 0.21])  # DCGAN 0.30, 0.31, 0.29
+    verdict = verdicts.vaegan_verdict(ev)
     assert verdict.verdict == PARTLY
-    # without the second space there is nothing to agree with
+    assert verdict.evidence == f"{_short(COVERAGE)} (3 seeds)"
+    recall, coverage = _lines(verdict, COVERAGE)
+    assert _outcome(coverage) == CONTRADICTED and "[pixel-PCA space agrees]" in coverage
+    # the recall is still above the DCGAN's: a part holds only when all of its tests do
+    assert _outcome(recall) == SUPPORTED
+
+
+def test_vaegan_sharpness_falls_short_when_faint_pixels_exceed_the_reach_of_real_digits():
+    # 0.12-0.13 against 1.5 × 0.06 = 0.09 on every seed, while the sharpness stays within 30 %
+    ev = _with(_evidence(), "vaegan", faint_share=[0.12, 0.13, 0.125])
+    verdict = verdicts.vaegan_verdict(ev)
+    assert verdict.verdict == PARTLY
+    assert verdict.evidence == f"{_short(SHARPNESS)} (3 seeds)"
+    sharp, faint, fid = _lines(verdict, SHARPNESS)
+    assert _outcome(sharp) == SUPPORTED and _outcome(fid) == SUPPORTED
+    assert _outcome(faint) == CONTRADICTED
+    assert "difference per seed -0.03, -0.04, -0.035 " in faint
+    # above the reach on one seed only: not decided, and the part still falls short
+    one = verdicts.vaegan_verdict(_with(_evidence(), "vaegan", faint_share=[0.06, 0.065, 0.1]))
+    assert _outcome(_lines(one, SHARPNESS)[1]) == UNDECIDED
+    assert one.verdict == PARTLY and one.evidence.startswith(_short(SHARPNESS))
+    # the reach scales with the real digits' share: with theirs at 0.1 (reach 0.15), it holds
+    reach = verdicts.vaegan_verdict(_with(ev, "real", faint_share=[0.1]))
+    assert reach.verdict == HOLDS
+
+
+def test_vaegan_sharpness_falls_short_when_the_control_is_as_good():
+    # FID control minus VAE-GAN: -1, 1, 0.5 (and -5, 5, 0 in the pixel space): no gain from
+    # the discriminator beyond the noise
+    ev = _with(_evidence(), "control", fid=[39.0, 43.0, 41.5])
+    ev = _with_pixel(ev, "control", fid=[495.0, 515.0, 505.0])
+    verdict = verdicts.vaegan_verdict(ev)
+    assert verdict.verdict == PARTLY
+    assert verdict.evidence == f"{_short(SHARPNESS)} (3 seeds)"
+    sharp, faint, fid = _lines(verdict, SHARPNESS)
+    assert _outcome(sharp) == SUPPORTED and _outcome(faint) == SUPPORTED
+    assert _outcome(fid) == UNDECIDED and "[pixel-PCA space agrees]" in fid
+    # a control better than the VAE-GAN on every seed: contradicted, and short all the same
+    better = _with(_evidence(), "control", fid=[30.0, 31.0, 32.0])
+    better = _with_pixel(better, "control", fid=[400.0, 410.0, 405.0])
+    worse = verdicts.vaegan_verdict(better)
+    assert _outcome(_lines(worse, SHARPNESS)[2]) == CONTRADICTED
+    assert worse.verdict == PARTLY and worse.evidence.startswith(_short(SHARPNESS))
+
+
+def test_vaegan_encoder_falls_short_only_when_it_loses_labels_beyond_the_noise():
+    # the control keeps 0.85-0.87 of the labels, the VAE-GAN 0.75-0.77: lost on every seed
+    ev = _with_kept(_evidence(), control=[0.85, 0.87, 0.86])
+    verdict = verdicts.vaegan_verdict(ev)
+    assert verdict.verdict == PARTLY
+    assert verdict.evidence == f"{_short(ENCODER)} (3 seeds)"
+    vae, control = _lines(verdict, ENCODER)
+    assert _outcome(vae) == SUPPORTED and _outcome(control) == CONTRADICTED
+    # the same loss against the VAE instead: short too
+    against_vae = verdicts.vaegan_verdict(_with_kept(_evidence(), vae=[0.85, 0.87, 0.86]))
+    assert against_vae.evidence.startswith(_short(ENCODER))
+    # differences of 0.01 either way against both: undecided, and the encoder part is kept
+    noise = _with_kept(_evidence(), vae=[0.74, 0.77, 0.76], control=[0.76, 0.75, 0.78])
+    kept = verdicts.vaegan_verdict(noise)
+    assert [_outcome(line) for line in _lines(kept, ENCODER)] == [UNDECIDED, UNDECIDED]
+    assert kept.verdict == HOLDS and kept.evidence == f"{_short()} (3 seeds)"
+
+
+def _nothing_supported(ev: Evidence) -> Evidence:
+    """`ev` with every test of the VAE-GAN claim within the noise (one seed the other way)."""
+    ev = _with_kept(ev, vae=[0.74, 0.77, 0.76], control=[0.76, 0.75, 0.78])
+    ev = _with(
+        ev,
+        "vaegan",
+        sharpness=[0.17, 0.175, 0.10],
+        faint_share=[0.06, 0.065, 0.10],
+        recall=[0.70, 0.72, 0.40],
+        coverage=[0.88, 0.90, 0.70],
+    )
+    ev = _with(ev, "control", fid=[39.0, 43.0, 41.5])
+    ev = _with_pixel(ev, "control", fid=[495.0, 515.0, 505.0])
+    return _with_pixel(ev, "vaegan", recall=[0.50, 0.52, 0.20], coverage=[0.50, 0.52, 0.20])
+
+
+def test_vaegan_does_not_hold_when_nothing_is_supported_and_a_test_is_contradicted():
+    # every test within the noise but the labels against the control, lost on every seed
+    ev = _with_kept(_nothing_supported(_evidence()), control=[0.85, 0.87, 0.86])
+    verdict = verdicts.vaegan_verdict(ev)
+    outcomes = [_outcome(line) for line in verdict.tests]
+    assert outcomes.count(CONTRADICTED) == 1 and SUPPORTED not in outcomes
+    assert verdict.verdict == DOES_NOT_HOLD
+    assert verdict.evidence == f"{_short(ENCODER, SHARPNESS, COVERAGE)} (3 seeds)"
+    assert _outcome(_lines(verdict, ENCODER)[1]) == CONTRADICTED
+
+
+def test_vaegan_without_a_supported_test_does_not_hold_even_partly():
+    # the labels within the noise, the recall below the DCGAN's on every seed (in both
+    # spaces), everything else within the noise: nothing decided in the VAE-GAN's favour
+    ev = _with(_nothing_supported(_evidence()), "vaegan", recall=[0.30, 0.31, 0.29])
+    ev = _with_pixel(ev, "vaegan", recall=[0.10, 0.12, 0.11])
+    contradicted = verdicts.vaegan_verdict(ev)
+    assert [_outcome(line) for line in contradicted.tests].count(SUPPORTED) == 0
+    assert contradicted.verdict == DOES_NOT_HOLD
+    assert verdicts.vaegan_verdict(_nothing_supported(_evidence())).verdict == NOT_DECIDED
+
+
+def test_vaegan_on_one_seed_decides_no_test_and_says_so():
+    verdict = verdicts.vaegan_verdict(_one_seed(_evidence()))
+    assert verdict.evidence.endswith("(one seed: nothing can be decided)")
+    assert len(verdict.tests) == 7  # the same numbers hold on three seeds
+    assert [_outcome(line) for line in verdict.tests] == [UNDECIDED] * 7
+    assert all("standard error" not in line for line in verdict.tests)
+
+
+def test_vaegan_on_one_seed_is_not_decided():
+    assert verdicts.vaegan_verdict(_one_seed(_evidence())).verdict == NOT_DECIDED
+
+
+def test_vaegan_sharpness_falls_short_when_the_second_space_disagrees_on_the_control_fid():
+    # the pixel-PCA FID puts the control 100 below the VAE-GAN on every seed
+    ev = _with_pixel(_evidence(), "control", fid=[400.0, 410.0, 405.0])
+    verdict = verdicts.vaegan_verdict(ev)
+    fid = _lines(verdict, SHARPNESS)[2]
+    assert _outcome(fid) == SUPPORTED  # in the classifier's space ...
+    assert fid.endswith("[pixel-PCA space disagrees: not decided]")  # ... but not in both
+    assert verdict.verdict == PARTLY
+    assert verdict.evidence == f"{_short(SHARPNESS)} (3 seeds)"
+    assert all(line.endswith("[pixel-PCA space agrees]") for line in _lines(verdict, COVERAGE))
+    # the same on recall makes the coverage part fall short
+    recall = _with_pixel(_evidence(), "vaegan", recall=[0.20, 0.21, 0.19])
+    assert verdicts.vaegan_verdict(recall).evidence.startswith(_short(COVERAGE))
+    # without the second space there is nothing to agree with, and the claim holds
     alone = verdicts.vaegan_verdict(_evidence(pixel={}))
-    assert all("pixel-PCA" not in t for t in alone.tests)
-
-
-def test_vaegan_flips_part_by_part():
-    ev = _evidence()
-    # worse FID and coverage, a class lost, blurry and losing labels on every seed
-    failed = _with(ev, "vaegan", fid=[160.0, 170.0, 165.0], coverage=[0.02, 0.03, 0.025])
-    failed = _with(failed, "vaegan", classes_covered=[6.0, 7.0, 6.0], sharpness=[0.03, 0.03, 0.035])
-    encoders = {**ev.encoders, "vaegan": {"label_kept": [0.3, 0.31, 0.29]}}
-    assert verdicts.vaegan_verdict(dataclasses.replace(failed, encoders=encoders)).verdict == (
-        DOES_NOT_HOLD
-    )
-    # still sharp: one part of five in its favour
-    sharp = _with(failed, "vaegan", sharpness=[0.17, 0.175, 0.18])
-    assert verdicts.vaegan_verdict(dataclasses.replace(sharp, encoders=encoders)).verdict == (
-        PARTLY
-    )
-    # one class lost on one seed only: that part is not decided, the rest holds
-    lost = _with(ev, "vaegan", classes_covered=[10.0, 9.0, 10.0])
-    verdict = verdicts.vaegan_verdict(lost)
-    assert verdict.verdict == PARTLY and UNDECIDED in verdict.tests[2]
+    assert alone.verdict == HOLDS and all("pixel-PCA" not in line for line in alone.tests)
 
 
 def test_vaegan_is_not_measured_without_its_fid_and_skips_missing_parts():
     ev = _evidence()
-    no_fid = _without(ev, "fid")
-    assert verdicts.vaegan_verdict(no_fid).verdict == NOT_MEASURED
+    no_fid = verdicts.vaegan_verdict(_no_fid(ev))  # the control keeps its FID
+    assert no_fid.verdict == NOT_MEASURED
+    assert no_fid.evidence == "the VAE-GAN was not scored" and no_fid.tests == []
     rows = {name: m for name, m in ev.rows.items() if name != "vaegan"}
     assert verdicts.vaegan_verdict(dataclasses.replace(ev, rows=rows)).verdict == NOT_MEASURED
-    # without reconstructions or sharpness the remaining parts still decide
-    fewer = _without(dataclasses.replace(ev, encoders={}), "sharpness")
-    verdict = verdicts.vaegan_verdict(fewer)
-    assert verdict.verdict == HOLDS and len(verdict.tests) == 3
+    # a FID alone, with no control, no encoders and no sharpness: no test to decide on
+    bare = Evidence(seeds=SEEDS, rows={"vaegan": {"fid": [40.0, 42.0, 41.0]}})
+    assert verdicts.vaegan_verdict(bare).verdict == NOT_MEASURED
+    # without reconstructions the encoder part is not measured: named so, never "held", and
+    # the claim cannot hold on the two other parts alone
+    fewer = verdicts.vaegan_verdict(dataclasses.replace(ev, encoders={}))
+    assert len(fewer.tests) == 5 and not _lines(fewer, ENCODER)
+    assert f"not measured: {ENCODER}" in fewer.evidence
+    assert f"parts that hold: {ENCODER}" not in fewer.evidence and fewer.verdict != HOLDS
+
+
+def _no_fid(ev: Evidence) -> Evidence:
+    """`ev` without the VAE-GAN's FID (the other rows keep theirs)."""
+    rows = {name: dict(metrics) for name, metrics in ev.rows.items()}
+    del rows["vaegan"]["fid"]
+    return dataclasses.replace(ev, rows=rows)
+
+
+def _z16(ev: Evidence, control_fid=(20.0, 21.0, 22.0)) -> Evidence:
+    """`ev` with latent-16 models: the z16 VAE-GAN has a lower FID than the latent-2 control
+    (55-58) but a higher one than the z16 control, and keeps fewer labels than the z16 control
+    but more than the latent-2 one."""
+    z16 = {
+        "fid": [30.0, 31.0, 29.0],
+        "sharpness": [0.170, 0.175, 0.180],
+        "faint_share": [0.060, 0.065, 0.070],
+        "recall": [0.70, 0.72, 0.71],
+        "coverage": [0.88, 0.90, 0.89],
+    }
+    ev = _with(ev, "vae_z16", fid=[60.0, 61.0, 59.0], coverage=[0.58, 0.6, 0.59])
+    ev = _with(ev, "vaegan_z16", **z16)
+    if control_fid is not None:
+        ev = _with(ev, "control_z16", fid=list(control_fid))
+    return _with_kept(
+        ev,
+        vaegan_z16=[0.90, 0.91, 0.92],
+        vae_z16=[0.80, 0.80, 0.81],
+        control_z16=[0.95, 0.96, 0.97],
+    )
 
 
 def test_the_vaegan_claim_is_judged_again_only_when_both_z16_rows_exist():
@@ -479,16 +694,28 @@ def test_the_vaegan_claim_is_judged_again_only_when_both_z16_rows_exist():
     assert len(verdicts.paper_verdicts(ev)) == 6
     only_vae = _with(ev, "vae_z16", fid=[30.0, 31.0, 29.0], coverage=[0.58, 0.6, 0.59])
     assert len(verdicts.paper_verdicts(only_vae)) == 6
-    both = _with(only_vae, "vaegan_z16", fid=[90.0, 95.0, 92.0], coverage=[0.4, 0.41, 0.42])
-    result = verdicts.paper_verdicts(both)
+    only_vaegan = _with(ev, "vaegan_z16", fid=[30.0, 31.0, 29.0])
+    assert len(verdicts.paper_verdicts(only_vaegan)) == 6
+    result = verdicts.paper_verdicts(_z16(ev))
     assert len(result) == 7
-    z16 = result[-1]
-    assert "latent dimension 16" in z16.claim and "latent dimension 2" in result[5].claim
-    # its own rows: the z16 VAE-GAN is worse than the z16 VAE on FID and coverage
-    assert "29.0 vs 90.0, 95.0, 92.0" in z16.tests[0]
-    assert CONTRADICTED in z16.tests[0] and CONTRADICTED in z16.tests[1]
-    assert z16.verdict == DOES_NOT_HOLD
+    assert "latent dimension 16" in result[-1].claim and "latent dimension 2" in result[5].claim
     assert result[5].verdict == HOLDS  # the latent-2 claim is unchanged
+
+
+def test_the_z16_verdict_compares_with_the_z16_control_and_vae():
+    z16 = verdicts.paper_verdicts(_z16(_evidence()))[-1]
+    # against the z16 control (20-22), not the latent-2 one (55-58): FID worse on every seed
+    fid = _lines(z16, SHARPNESS)[2]
+    assert "(20.0, 21.0, 22.0 vs 30.0, 31.0, 29.0)" in fid and _outcome(fid) == CONTRADICTED
+    vae, control = _lines(z16, ENCODER)
+    assert "(0.900, 0.910, 0.920 vs 0.800, 0.800, 0.810)" in vae and _outcome(vae) == SUPPORTED
+    assert "vs 0.950, 0.960, 0.970)" in control and _outcome(control) == CONTRADICTED
+    assert z16.verdict == PARTLY
+    assert z16.evidence == f"{_short(ENCODER, SHARPNESS)} (3 seeds)"
+    # no z16 control: its FID test is missing, not borrowed from the latent-2 control
+    alone = verdicts.paper_verdicts(_z16(_evidence(), control_fid=None))[-1]
+    assert all("FID, control minus VAE-GAN" not in line for line in alone.tests)
+    assert len(_lines(alone, SHARPNESS)) == 2
 
 
 # --- all claims -------------------------------------------------------------------------------
@@ -505,8 +732,9 @@ def test_verdict_counts_cover_every_verdict():
     assert set(counts) == set(verdicts.VERDICTS) and sum(counts.values()) == 6
     # all hold on this evidence except the stopping claim, which it contradicts
     assert counts[HOLDS] == 5 and counts[DOES_NOT_HOLD] == 1
-    one = verdicts.verdict_counts(verdicts.paper_verdicts(_one_seed(_evidence())))
-    assert one[NOT_DECIDED] == 6
+    # on one seed nothing is decided (the VAE-GAN claim: see the xfail test of its one seed)
+    one = verdicts.paper_verdicts(_one_seed(_evidence()))
+    assert [v.verdict for v in one[:5]] == [NOT_DECIDED] * 5
 
 
 def test_conclusions_markdown_numbers_each_claim_and_lists_each_test():
