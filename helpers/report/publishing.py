@@ -83,7 +83,7 @@ README_FIGURES = (
 )
 # the metrics table's columns (helpers.comparison.SEED_METRIC_COLUMNS) the README shows
 README_KEYS = ("fid", "kid", "inception_score", "precision", "recall", "coverage",
-               "classes_covered", "sharpness", "copy_share")  # fmt: skip
+               "classes_covered", "sharpness", "faint_share", "copy_share")  # fmt: skip
 
 
 def resumed_models(folder: Path) -> list[str]:
