@@ -48,9 +48,6 @@ class Spread:
         mean = format(self.mean * scale, fmt)
         return mean if self.n < 2 else f"{mean} ± {format(self.sd * scale, fmt)}"
 
-    def to_dict(self) -> dict:
-        return {"values": list(self.values), "mean": self.mean, "sd": self.sd, "n": self.n}
-
 
 def summarise(values: Sequence[float]) -> Spread:
     """The Spread of per-seed `values` (ValueError for none, or for a value that is not
@@ -134,12 +131,6 @@ def compare(
     return SeedTest(what, tuple(float(d) for d in differences), outcome, detail, second_space)
 
 
-def per_seed(rows: dict[int, dict], key: str) -> list[float] | None:
-    """[rows[seed][key] for each seed in seed order], or None when a seed lacks it."""
-    values = [rows[seed].get(key) for seed in sorted(rows)]
-    return None if any(v is None for v in values) else [float(v) for v in values]
-
-
 __all__ = [
     "CONTRADICTED",
     "OUTCOMES",
@@ -150,6 +141,5 @@ __all__ = [
     "UNDECIDED",
     "compare",
     "decide",
-    "per_seed",
     "summarise",
 ]

@@ -59,12 +59,6 @@ def test_text_is_mean_plus_minus_sd_with_format_and_scale():
     assert seeds.summarise([0.123]).text(".1f", 100.0) == "12.3"
 
 
-def test_to_dict_keeps_values_mean_sd_and_n():
-    values = seeds.summarise([1, 2, 3]).to_dict()
-    assert values["values"] == [1.0, 2.0, 3.0] and values["n"] == 3
-    assert values["mean"] == pytest.approx(2.0) and values["sd"] == pytest.approx(1.0)
-
-
 @pytest.mark.parametrize(
     ("differences", "outcome"),
     [
@@ -152,12 +146,3 @@ def test_seed_test_text_of_one_seed_has_no_standard_error():
     text = seeds.compare("x", [5]).text()
     assert "mean 5" in text and "standard error" not in text
     assert text.endswith(UNDECIDED)
-
-
-def test_per_seed_reads_a_key_in_seed_order_or_none_when_a_seed_lacks_it():
-    rows = {2: {"fid": 30, "kid": 0.3}, 0: {"fid": 10, "kid": 0.1}, 1: {"fid": 20}}
-    assert seeds.per_seed(rows, "fid") == [10.0, 20.0, 30.0]
-    assert seeds.per_seed(rows, "kid") is None  # seed 1 lacks it
-    assert seeds.per_seed(rows, "coverage") is None
-    assert seeds.per_seed({0: {"fid": None}}, "fid") is None
-    assert seeds.per_seed({1: {"fid": 3}}, "fid") == [3.0]
