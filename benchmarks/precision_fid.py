@@ -3,14 +3,20 @@
 Both runs train the DCGAN of one profile (default `cpu`) with the same seed, images, noise and
 epochs; only `precision` differs. After every epoch the 1,000 fixed-noise samples of
 `DCGAN.epoch_samples` are scored as notebook 05 scores its FID-per-epoch curve: FID in the
-project classifier's features against the 5,000 even-indexed test digits (the classifier is
-cached under runs/<profile>/classifier/, trained there if missing). The last line says, for
+project classifier's features against the even-indexed half of the validation split (held out
+of training; the classifier is cached under runs/<profile>/classifier/, trained there if
+missing). The last line says, for
 each precision, where the report's stopping rule (`metrics.stopping_epoch`, 2 sigma of the
 bootstrap noise) puts the end of the improvement, and the seconds per epoch.
 
     .venv/bin/python benchmarks/precision_fid.py               # cpu profile, 12 epochs, ~6 min
     .venv/bin/python benchmarks/precision_fid.py --epochs 24 --json fid.json
     .venv/bin/python benchmarks/precision_fid.py --seeds 0,1,2   # ~15 min: the seeds' spread
+    .venv/bin/python benchmarks/precision_fid.py --seeds 0,1,2 --publish   # for the report
+
+`--publish` writes runs/<profile>/results/dcgan_precision_fid.json (the curves, with the config,
+the versions, the machine and the git commit), which notebook 02's appendix prints and
+`make report` publishes to results/<profile>/.
 
 With several seeds (each changes the initial weights, the batches and the noise) it also prints
 the mean FID per epoch of each precision and the spread between seeds, min to max, of float32:
@@ -32,9 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers import dcgan, metrics  # noqa: E402
 from helpers.classifier import load_classifier  # noqa: E402
+from helpers.comparison import validation_reference  # noqa: E402
 from helpers.config import make_config  # noqa: E402
 from helpers.data import load_dataset  # noqa: E402
-from helpers.runs import atomic_write_json  # noqa: E402
+from helpers.precision_evidence import PRECISION_FID_NAME  # noqa: E402
+from helpers.runs import atomic_write_json, write_kept_record  # noqa: E402
 
 PRECISIONS = ("float32", "mixed_bfloat16")
 
@@ -63,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     parser.add_argument("--json", type=Path, help="also write the curves to this JSON file")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help=f"write runs/<profile>/results/{PRECISION_FID_NAME}.json",
+    )
     args = parser.parse_args(argv)
     seeds = [int(seed) for seed in args.seeds.split(",")]
     runs = {}
@@ -77,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         if not runs:
             data = load_dataset(configs["float32"].dataset)
             classifier = load_classifier(args.profile, data=data)
-            reference_features = classifier.features(data.x_test[0::2])
+            reference, _ = validation_reference(data, configs["float32"].validation_size)
+            reference_features = classifier.features(reference)
         runs[seed] = {
             p: fid_curve(c, data, classifier, reference_features) for p, c in configs.items()
         }
@@ -90,9 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         print_curves(curves, args.epochs)
     if len(seeds) > 1:
         print_spread(runs, args.epochs)
+    document = {"profile": args.profile, "runs": {str(s): c for s, c in runs.items()}}
     if args.json:
-        document = {"profile": args.profile, "runs": {str(s): c for s, c in runs.items()}}
         atomic_write_json(args.json, document)
+    if args.publish:
+        path = write_kept_record(args.profile, PRECISION_FID_NAME, document, config=base)
+        print(f"published {path}")
     return 0
 
 

@@ -32,6 +32,8 @@ REFERENCES: dict[str, str] = {
     '"Improved Precision and Recall Metric for Assessing Generative Models." NeurIPS 2019.',
     "naeem2020": 'M. F. Naeem, S. J. Oh, Y. Uh, Y. Choi, J. Yoo. "Reliable Fidelity and '
     'Diversity Metrics for Generative Models." ICML 2020 (density and coverage).',
+    "yazici2019": "Y. Yazıcı, C.-S. Foo, S. Winkler, K.-H. Yap, G. Piliouras, V. Chandrasekhar. "
+    '"The Unusual Effectiveness of Averaging in GAN Training." ICLR 2019.',
     "burda2016": 'Y. Burda, R. Grosse, R. Salakhutdinov. "Importance Weighted Autoencoders." '
     "ICLR 2016 (IWAE bound).",
 }
@@ -50,6 +52,7 @@ _CITATION_LABELS = {
     "kynkaanniemi2019": "Kynkäänniemi et al. 2019",
     "naeem2020": "Naeem et al. 2020",
     "burda2016": "Burda et al. 2016",
+    "yazici2019": "Yazıcı et al. 2019",
 }
 
 

@@ -177,6 +177,19 @@ def cpu_label(environment: dict) -> str:
     return f"{label}, oneDNN held to {cap} (ONEDNN_MAX_CPU_ISA)" if cap else label
 
 
+def provenance(environment: dict) -> str:
+    """ "at commit `abc123def456` on AMD EPYC (avx2, avx512_bf16), 2 cores, 2026-12-07": where
+    and when a record made by a separate command (a benchmark, the ablation) was made."""
+    commit = str(environment.get("git_commit") or "unknown")[:12]
+    cores = environment.get("cpu_count")
+    date = str(environment.get("time_utc") or "")[:10] or "an unrecorded date"
+    return (
+        f"at commit `{commit}` on {cpu_label(environment)}"
+        + (f", {cores} cores" if cores else "")
+        + f", {date}"
+    )
+
+
 def hardware_rows(environment: dict, wall_times: dict[str, float]) -> list[tuple[str, str]]:
     """(item, value) rows: device, CPU, cores, TensorFlow/Keras versions, wall time per model."""
     rows = [
@@ -200,6 +213,7 @@ __all__ = [
     "PAPER_STATED",
     "cpu_label",
     "hardware_rows",
+    "provenance",
     "settings_markdown",
     "settings_rows",
 ]

@@ -122,6 +122,7 @@ class Verdict:
     shown_in: str
     rule: str
     tests: list[str] = field(default_factory=list)  # each part's per-seed numbers and outcome
+    summary: str = ""  # the measurement in one clause, means ± sd over seeds (the abstract's)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -148,13 +149,20 @@ def grade(tests: list[SeedTest]) -> str:
     return DOES_NOT_HOLD if CONTRADICTED in outcomes else NOT_DECIDED
 
 
-def _verdict(claim, shown, rule, tests, evidence_head: str, n_seeds: int) -> Verdict:
+def _verdict(
+    claim, shown, rule, tests, evidence_head: str, n_seeds: int, summary: str = ""
+) -> Verdict:
     tests = [t for t in tests if t is not None]
     if not tests:
         return Verdict(claim, NOT_MEASURED, evidence_head or "not measured", shown, rule)
     seeds = "one seed: nothing can be decided" if n_seeds == 1 else f"{n_seeds} seeds"
     evidence = f"{evidence_head} ({seeds})" if evidence_head else seeds
-    return Verdict(claim, grade(tests), evidence, shown, rule, [t.text() for t in tests])
+    return Verdict(claim, grade(tests), evidence, shown, rule, [t.text() for t in tests], summary)
+
+
+def _mean(values: list[float] | None, fmt: str, scale: float = 1.0) -> str:
+    """ "0.180 ± 0.001" over the seeds (the value alone for one), "n/a" when not measured."""
+    return "n/a" if not values else summarise(values).text(fmt, scale)
 
 
 def _test(ev: Evidence, what: str, a, b, fmt: str, metric: str | None = None, sides=None):
@@ -188,7 +196,11 @@ def blur_verdict(ev: Evidence) -> Verdict:
         _test(ev, "sharpness, DCGAN minus VAE", gan, vae, ".4f"),
         _test(ev, "sharpness, real digits minus VAE", real, vae, ".4f"),
     ]
-    return _verdict(claim, shown, rule, tests, "", _n(ev))
+    summary = (
+        f"sharpness (variance of the Laplacian) {_mean(vae, '.3f')} for the VAE against "
+        f"{_mean(gan, '.3f')} for the DCGAN and {_mean(real, '.3f')} for real digits"
+    )
+    return _verdict(claim, shown, rule, tests, "", _n(ev), summary)
 
 
 def lookalike_verdict(ev: Evidence) -> Verdict:
@@ -199,12 +211,20 @@ def lookalike_verdict(ev: Evidence) -> Verdict:
         "holds when on every seed the VAE's samples hesitate between both pairs more often than "
         "the real digits and than the DCGAN's, beyond twice the standard error"
     )
-    tests = []
+    tests, clauses = [], []
     for pair, text in (("ambiguous_4_9", "4↔9"), ("ambiguous_1_7", "1↔7")):
         vae, gan, real = (ev.values(r, pair) for r in ("vae", "dcgan", "real"))
         tests.append(_test(ev, f"{text} hesitation, VAE minus real digits", vae, real, ".3f"))
         tests.append(_test(ev, f"{text} hesitation, VAE minus DCGAN", vae, gan, ".3f"))
-    return _verdict(claim, shown, rule, tests, "", _n(ev))
+        clauses.append(
+            f"{text} on {_mean(vae, '.1f', 100)} % of the VAE's samples, "
+            f"{_mean(gan, '.1f', 100)} % of the DCGAN's and {_mean(real, '.1f', 100)} % of "
+            "real digits"
+        )
+    summary = "the classifier hesitates between " + "; between ".join(
+        clause.replace("↔", " and ", 1) for clause in clauses
+    )
+    return _verdict(claim, shown, rule, tests, "", _n(ev), summary)
 
 
 def cost_verdict(ev: Evidence) -> Verdict:
@@ -233,7 +253,13 @@ def cost_verdict(ev: Evidence) -> Verdict:
             ".0f",
         ),
     ]
-    return _verdict(claim, shown, rule, tests, "", _n(ev))
+    summary = (
+        f"the DCGAN trains {_mean(gan.get('images_per_second'), ',.0f')} images per second "
+        f"against the VAE's {_mean(vae.get('images_per_second'), ',.0f')}, and takes "
+        f"{_mean(gan.get('wall_time_seconds'), '.0f')} s per seed against "
+        f"{_mean(vae.get('wall_time_seconds'), '.0f')} s"
+    )
+    return _verdict(claim, shown, rule, tests, "", _n(ev), summary)
 
 
 def stopping_verdict(ev: Evidence) -> Verdict:
@@ -251,11 +277,12 @@ def stopping_verdict(ev: Evidence) -> Verdict:
     curves = ev.stopping.get("dcgan") or []
     if not curves:
         return Verdict(claim, NOT_MEASURED, "FID per epoch was not measured", shown, rule)
-    shares, lines, settled = [], [], []
+    shares, lines, settled, stops = [], [], [], []
     for seed, curve in zip(ev.seeds or range(len(curves)), curves, strict=False):
         epochs, fids = list(curve["epochs"]), list(curve["fid"])
         last, stop = int(epochs[-1]), int(curve["within_noise_epoch"])
         shares.append(EARLY_STOP_SHARE - (last - stop) / last)
+        stops.append(stop)
         fid_stop, fid_end = fids[epochs.index(stop)], fids[-1]
         line = (
             f"seed {seed}: stops after epoch {stop} of {last} "
@@ -280,7 +307,24 @@ def stopping_verdict(ev: Evidence) -> Verdict:
         )
     n = _n(ev)
     evidence += f" ({'one seed: nothing can be decided' if n == 1 else f'{n} seeds'})"
-    return Verdict(claim, verdict, evidence, shown, rule, [test.text()])
+    summary = (
+        f"FID per epoch on validation digits, with its bootstrap noise, tells when the DCGAN's "
+        f"gain ends: after epoch {_count_list(stops)} of {last}, "
+        f"{'so each seed' if n > 1 else 'so the seed'} ran "
+        f"{_count_list([last - s for s in stops])} epochs past it"
+    )
+    if settled:
+        summary += (
+            f'; the paper\'s "little change after about {PAPER_SETTLED_EPOCH} epochs" holds on '
+            f"{sum(settled)} of {len(settled)}"
+        )
+    return Verdict(claim, verdict, evidence, shown, rule, [test.text()], summary)
+
+
+def _count_list(values: list[int]) -> str:
+    """ "26, 25 and 24" """
+    text = [str(v) for v in values]
+    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
 def encoder_verdict(ev: Evidence) -> Verdict:
@@ -305,7 +349,15 @@ def encoder_verdict(ev: Evidence) -> Verdict:
             head += (
                 f" and an IWAE bound of {summarise(bounds['iwae']).text('.1f')} {cite('burda2016')}"
             )
-    return _verdict(claim, shown, rule, [test], head, _n(ev))
+    summary = (
+        f"a 5-nearest-neighbour probe on the codes labels {_mean(knn, '.1f', 100)} % of test "
+        f"digits correctly (chance: {CHANCE_ACCURACY:.0%})"
+    )
+    if bounds.get("test_elbo"):
+        summary += f"; test ELBO {elbo} nats"
+        if bounds.get("iwae"):
+            summary += f", IWAE bound {summarise(bounds['iwae']).text('.1f')} nats"
+    return _verdict(claim, shown, rule, [test], head, _n(ev), summary)
 
 
 def vaegan_verdict(ev: Evidence) -> Verdict:
@@ -401,7 +453,31 @@ def vaegan_verdict(ev: Evidence) -> Verdict:
         head += f"; not measured: {', '.join(unmeasured)}"
     evidence = f"{head} ({_seeds_text(_n(ev))})"
     lines = [f"{name}: {t.text()}" for name, group in measured.items() for t in group]
-    return Verdict(claim, verdict, evidence, shown, rule, lines)
+    return Verdict(claim, verdict, evidence, shown, rule, lines, _vaegan_summary(ev, held, short))
+
+
+def _vaegan_summary(ev: Evidence, held: list[str], short: list[str]) -> str:
+    """The VAE-GAN's measurements against the VAE, the control, the real digits and the DCGAN."""
+    g, v, c = ev.vaegan_label, ev.vae_label, ev.control_label
+
+    def value(row, metric, fmt, scale=1.0):
+        return _mean(ev.values(row, metric), fmt, scale)
+
+    kept = {row: ev.encoders.get(row, {}).get("label_kept") for row in (g, v, c)}
+    parts = [
+        f"FID {value(g, 'fid', '.1f')} against the VAE's {value(v, 'fid', '.1f')} and the "
+        f"control's {value(c, 'fid', '.1f')}",
+        f"faint pixels {value(g, 'faint_share', '.1f', 100)} % against "
+        f"{value('real', 'faint_share', '.1f', 100)} % in real digits",
+        f"recall {value(g, 'recall', '.2f')} and coverage {value(g, 'coverage', '.2f')} against "
+        f"the DCGAN's {value('dcgan', 'recall', '.2f')} and {value('dcgan', 'coverage', '.2f')}",
+        f"labels kept by reconstructions {_mean(kept[g], '.1f', 100)} % against the VAE's "
+        f"{_mean(kept[v], '.1f', 100)} % and the control's {_mean(kept[c], '.1f', 100)} %",
+    ]
+    verdict_parts = f"parts that hold: {', '.join(held) or 'none'}"
+    if short:
+        verdict_parts += f"; falling short: {', '.join(short)}"
+    return "; ".join(parts) + f" ({verdict_parts})"
 
 
 def _kept_part(tests: list[SeedTest]) -> bool:

@@ -121,6 +121,34 @@ def test_appendix_and_references_follow_the_last_notebook(tmp_path):
     assert len({cell["id"] for cell in merged.cells}) == len(merged.cells)
 
 
+def test_front_cells_of_any_notebook_come_before_the_first_chapter(tmp_path):
+    first = _write(tmp_path, "01_a", [new_markdown_cell("# A"), new_markdown_cell("A's text")])
+    second = _write(
+        tmp_path,
+        "02_b",
+        [
+            new_markdown_cell("# B"),
+            tagged(new_markdown_cell("# Abstract"), "report-front"),
+            tagged(new_code_cell("print('abstract')"), "report-front"),
+            new_markdown_cell("B's text"),
+            tagged(new_markdown_cell("## Settings"), "report-front"),
+        ],
+    )
+    merged = report.merge_notebooks([first, second])
+    sources = [cell.source.splitlines()[0] for cell in merged.cells]
+    assert sources == [
+        "# Abstract",
+        "print('abstract')",
+        "## Settings",
+        "# A",
+        "A's text",
+        "# B",
+        "B's text",
+    ]
+    starts = [c.source for c in merged.cells if c.metadata.get("report_classes")]
+    assert starts == ["# A", "# B"]
+
+
 def test_no_appendix_heading_without_appendix_cells(tmp_path):
     path = _write(tmp_path, "01_a", [new_markdown_cell("# A"), new_markdown_cell("text")])
     assert [c.source for c in report.merge_notebooks([path]).cells] == ["# A", "text"]

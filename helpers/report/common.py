@@ -24,6 +24,8 @@ _REMOVE_TAGS = {"remove_cell", "remove-cell", "report-remove"}
 # Cell tags the notebooks use to shape the report (helpers.report's docstring lists them).
 APPENDIX_TAG = "report-appendix"
 REFERENCES_TAG = "report-references"
+# cells shown first, before the first chapter (the abstract, the differences from the paper)
+FRONT_TAG = "report-front"
 HIDE_OUTPUT_TAGS = {"remove_output", "remove-output", "report-hide-output"}
 SHOW_CODE_TAG = "report-show-code"
 # Two figures abreast with their captions below: figure, figure, caption, caption

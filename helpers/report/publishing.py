@@ -20,9 +20,10 @@ from helpers.runs import (
 
 # --- 2. publish -------------------------------------------------------------------------------
 
-# Published results that no notebook writes (made by `make ablation` and `make benchmark`):
+# Published results that no notebook writes (made by `make ablation`, `make benchmark` and
+# `benchmarks/precision_fid.py --publish`):
 # publishing keeps them
-KEPT_RECORDS = ("_ablation.json", "_step_profile.json")
+KEPT_RECORDS = ("_ablation.json", "_step_profile.json", "_precision_fid.json")
 
 
 def newest_per_figure(paths: list[Path]) -> list[Path]:
@@ -102,12 +103,29 @@ def resumed_models(folder: Path) -> list[str]:
     return resumed
 
 
+def from_scratch_text(timings: dict, code: str = "") -> str | None:
+    """ "The models were trained from scratch at commit ... on <CPU> (<date>): <notebook>
+    <time>, ... — <total> in all." from a report_timings record's `from_scratch` block (None
+    without one); `code` wraps commit and notebook names (the README's backticks)."""
+    from helpers.reproducibility import cpu_label
+
+    scratch = timings.get("from_scratch")
+    if not scratch:
+        return None
+    times = scratch["notebooks"]
+    return (
+        f"The models were trained from scratch at commit {code}{scratch['git_commit'][:12]}{code} "
+        f"on {cpu_label(scratch)} ({str(scratch['started_utc'])[:10]}): "
+        + ", ".join(f"{code}{Path(name).stem}{code} {_duration(s)}" for name, s in times.items())
+        + f" — {_duration(sum(times.values()))} in all."
+    )
+
+
 def readme_results(profile: str) -> str:
     """The README's "Results" section, built only from results/<profile>/*.json and the figures
     a published run left in figures/ (nothing typed by hand). ReportError if a file is missing."""
     from helpers.comparison import SEED_METRIC_COLUMNS, read_comparison, spread_table
     from helpers.record import read_record
-    from helpers.reproducibility import cpu_label
     from helpers.results import model_label
     from helpers.runs import read_json
     from helpers.seeds import summarise
@@ -141,16 +159,9 @@ def readme_results(profile: str) -> str:
             else "."
         ),
     ]
-    scratch = timings.get("from_scratch")
+    scratch = from_scratch_text(timings, code="`")
     if resumed and scratch:
-        times = scratch["notebooks"]
-        lines[-1] += (
-            f" The models were trained from scratch at commit `{scratch['git_commit'][:12]}` "
-            f"on {cpu_label(scratch)} "
-            f"({str(scratch['started_utc'])[:10]}): "
-            + ", ".join(f"`{Path(name).stem}` {_duration(s)}" for name, s in times.items())
-            + f" — {_duration(sum(times.values()))} in all."
-        )
+        lines[-1] += f" {scratch}"
     lines.append("")
     for prefix, text in README_FIGURES:
         found = sorted((root / "figures").glob(f"{prefix}*.png"))

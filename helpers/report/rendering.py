@@ -20,6 +20,7 @@ from helpers.report.common import (
     APPENDIX_TAG,
     APPENDIX_TITLE,
     CAPTION_TAG,
+    FRONT_TAG,
     HIDE_OUTPUT_TAGS,
     PAIR_TAGS,
     REFERENCES_TAG,
@@ -48,12 +49,15 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
     Dropped: the Colab cell, cells tagged remove_cell/report-remove, the outputs of cells
     tagged report-hide-output, stderr streams, log lines in stdout (`reading_stream_text`) and
     widget views. Captions (markdown beginning **Figure N**) get the tag `report-caption` and the
-    anchor `figure-N`. Cells tagged report-references follow the last notebook; cells tagged
-    report-appendix follow them, under an "Appendix" heading that starts a new PDF page.
+    anchor `figure-N`. Cells tagged report-front come first, before the first notebook's
+    (the abstract and what differs from the paper, written by the last notebook). Cells tagged
+    report-references follow the last notebook; cells tagged report-appendix follow them,
+    under an "Appendix" heading that starts a new PDF page.
     Cells tagged report-pair-first / report-pair get those names as classes: the template sets
     them two abreast (figure, figure, caption, caption: a 2 x 2 block with captions below).
     """
     merged = nbformat.v4.new_notebook()
+    front: list = []
     main: list = []
     references: list = []
     appendix: list = []
@@ -86,7 +90,9 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
             if pair:
                 classes = cell.metadata.get("report_classes", "")
                 cell.metadata["report_classes"] = " ".join([classes, *pair]).strip()
-            if APPENDIX_TAG in tags:
+            if FRONT_TAG in tags:
+                target = front
+            elif APPENDIX_TAG in tags:
                 target = appendix
             elif REFERENCES_TAG in tags:
                 target = references
@@ -106,7 +112,9 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
         heading["id"] = "report-appendix"
         heading.metadata["report_classes"] = "report-appendix-start"
         appendix.insert(0, heading)
-    merged.cells = main + references + appendix
+    if front and main:  # the first chapter starts after the front matter
+        main[0].metadata["report_classes"] = "report-notebook-start"
+    merged.cells = front + main + references + appendix
     _anchor_captions(merged.cells)
     return merged
 
@@ -279,6 +287,28 @@ def executed_commit(profile: str) -> str | None:
     return read_json(timings).get("git_commit")
 
 
+def training_provenance(profile: str) -> list[str]:
+    """The title page's line on training: which models this run resumed from checkpoints (their
+    training is not in the execution times) and what training them from scratch took, from the
+    run's report_timings.json; nothing for smoke or without the file."""
+    from helpers.report.publishing import from_scratch_text, resumed_models
+    from helpers.runs import read_json
+
+    folder = run_dir(profile) / "results"
+    timings = folder / "report_timings.json"
+    if profile == SMOKE_PROFILE or not timings.is_file():
+        return []
+    resumed = resumed_models(folder)
+    if not resumed:
+        return ["Every model was trained from scratch in this run."]
+    scratch = from_scratch_text(read_json(timings))
+    return [
+        f"The training notebooks reloaded {len(resumed)} trained models from their checkpoints, "
+        "so these times leave out their training. "
+        + (scratch or "No from-scratch timing is recorded.")
+    ]
+
+
 def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
     """Render the notebooks (merged in order) into one self-contained HTML file."""
     from nbconvert import HTMLExporter
@@ -297,6 +327,7 @@ def render_html(paths: list[Path], html_path: Path, profile: str) -> Path:
     timings = notebook_timings(paths)
     if timings:
         meta.append("Execution time: " + " · ".join(timings) + ".")
+    meta += training_provenance(profile)
     meta.append(f"Rerun: make report PROFILE={profiles[0]} (Makefile in the repository).")
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
