@@ -218,7 +218,7 @@ class VAEConfig(TrainConfig):
 
 @dataclass(frozen=True)
 class VAEGANConfig(AdversarialConfig):
-    """VAE-GAN (Larsen et al. 2015): VAE decoder = GAN generator, similarity in D's features."""
+    """VAE-GAN (Larsen et al. 2016): VAE decoder = GAN generator, similarity in D's features."""
 
     latent_dim: int = 2  # 2 compares with the paper's VAE; larger (e.g. 16) for sharper samples
     encoder_widths: tuple[int, ...] = (64, 128)  # the VAE's conv encoder, 28 -> 14 -> 7

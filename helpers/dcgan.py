@@ -1,4 +1,4 @@
-"""DCGAN (Radford, Metz & Chintala 2015) in TensorFlow, as the paper trains it on MNIST.
+"""DCGAN (Radford et al. 2015) in TensorFlow, as the paper trains it on MNIST.
 
 The generator projects z ~ N(0, I) to a 7x7 tensor and upsamples with transposed convolutions
 (ReLU, tanh output); the discriminator downsamples with strided convolutions (LeakyReLU) to one

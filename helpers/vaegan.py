@@ -1,5 +1,5 @@
-"""VAE-GAN (Larsen, Sønderby, Larochelle & Winther 2015, "Autoencoding beyond pixels using a
-learned similarity metric"): the paper's proposed future work.
+"""VAE-GAN (Larsen et al. 2016, "Autoencoding beyond pixels using a learned similarity
+metric"): the paper's proposed future work.
 
 A VAE whose decoder is also a GAN generator, and whose reconstruction error is measured in the
 features of the GAN's discriminator instead of pixel by pixel. Three networks, three losses:

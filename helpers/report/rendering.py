@@ -166,7 +166,7 @@ def figure_list(notebook: nbformat.NotebookNode, words: int = 8) -> list[tuple[s
 # Lines of a stdout stream that are logs, not results: absl/glog ("I0000 00:00:17..."), Python
 # logging ("WARNING:tensorflow:..."), TensorFlow's C++ log ("2026-01-01 12:00:00.1: I tensorflow/"),
 # a training loop's "[dcgan] epoch 3/10 ..." or "[iwae k=50] 100/200 images" (a lower-case
-# name in brackets: "[Goodfellow 2014] ..." stays), Keras' "Epoch 3/10", and progress bars
+# name in brackets: "[Goodfellow et al. 2014] ..." stays), Keras' "Epoch 3/10", and progress bars
 # (Keras "12/100 [==>..." or "━━━", tqdm "40%|████").
 _LOG_LINE = re.compile(
     r"""^\s*(?:
