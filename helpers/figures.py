@@ -5,6 +5,8 @@ helpers.plotting."""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import PowerNorm
@@ -76,7 +78,7 @@ def optimal_discriminator_figure(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),
         ncol=2,
-        fontsize=8,
+        fontsize=9.5,
         frameon=False,
     )
     ax.set_title(title)
@@ -90,7 +92,7 @@ def criterion_figure(
     `generator_densities` (three of them). Right: C(G) [S] against the generator mean `shifts`
     [S], -log 4 + 2 JSD at `coarse_shifts` (jsd [C]), and a square at each shown m."""
     fig, (left, right) = plt.subplots(
-        1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1, 1.3]}
+        1, 2, figsize=(9.2, 3.8), gridspec_kw={"width_ratios": [1, 1.3]}
     )
     left.plot(x, data_density, color="k", lw=2, label=r"$p_\mathrm{data} = \mathcal{N}(0, 1)$")
     colours = ("C0", "C1", "C2")
@@ -98,7 +100,7 @@ def criterion_figure(
         left.plot(x, density, color=colour, ls="--", label=rf"$p_g = \mathcal{{N}}({m:g}, 1)$")
     left.set_xlabel("$x$")
     left.set_ylabel("density")
-    left.legend(fontsize=8, frameon=False)
+    left.legend(fontsize=9, frameon=False)
     left.set_title("the generator's distribution slides")
 
     right.plot(shifts, criterion, color="k", lw=2, label=r"$C(G) = V(D^*, G)$ by quadrature")
@@ -117,14 +119,14 @@ def criterion_figure(
         xy=(0.0, -LOG_4),
         xytext=(2.2, -1.28),
         arrowprops=dict(arrowstyle="->", lw=0.8),
-        fontsize=9,
+        fontsize=9.5,
     )
     for colour, m in zip(colours, generator_densities, strict=True):
         right.plot(m, np.interp(m, shifts, criterion), "s", color=colour, ms=6)
     right.set_ylim(-LOG_4 - 0.1, 0.1)
     right.set_xlabel(r"generator mean $\mu$")
     right.set_ylabel("$C(G)$ (nats)")
-    right.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    right.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     right.set_title("the criterion the generator minimises")
     fig.suptitle(title)
     fig.tight_layout()
@@ -170,7 +172,7 @@ VAE_LOSS_PANELS = {
 
 def vae_losses_figure(history: dict[str, list[float]], title: str):
     """Figure 8: one panel per VAE_LOSS_PANELS entry, train and validation curves per epoch."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.4))
     for ax, (key, panel) in zip(axes, VAE_LOSS_PANELS.items(), strict=True):
         curves = {"train": history[key], "validation": history["val_" + key]}
         plot_curves(curves, ["train", "validation"], panel, ylabel="nats per image", ax=ax)
@@ -182,7 +184,7 @@ def vae_losses_figure(history: dict[str, list[float]], title: str):
 def vae_latent_figure(means: np.ndarray, labels: np.ndarray, class_names):
     """Figure 9: posterior means [N, L] (the first two dimensions) coloured by class (labels
     [N] index `class_names`), legend beside the plot, equal axis scales."""
-    fig, ax = plt.subplots(figsize=(6.6, 5.6))
+    fig, ax = plt.subplots(figsize=(5.8, 4.4))
     for label, name in enumerate(class_names):
         chosen = labels == label
         ax.scatter(
@@ -212,7 +214,7 @@ def iwae_bound_figure(ks, bounds: np.ndarray, exact: np.ndarray | None = None):
     curve = bounds.mean(axis=1)
     has_exact = exact is not None
     fig, axes = plt.subplots(
-        1, 2 if has_exact else 1, figsize=(12 if has_exact else 6.4, 3.8), squeeze=False
+        1, 2 if has_exact else 1, figsize=(9.4 if has_exact else 6.4, 3.6), squeeze=False
     )
     ax = axes[0, 0]
     ax.plot(ks, curve, marker="o", label="IWAE bound $\\mathcal{L}_k$ (mean)")
@@ -249,8 +251,10 @@ def iwae_bound_figure(ks, bounds: np.ndarray, exact: np.ndarray | None = None):
 
 
 def vaegan_losses_figure(history: dict[str, list[float]]):
-    """Figure 24: L_prior, L_llike, the two GAN losses and D's mean outputs per epoch."""
-    fig, axes = plt.subplots(1, 4, figsize=(17, 3.6))
+    """Figure 24: L_prior, L_llike, the two GAN losses and D's mean outputs per epoch, in two
+    rows of two panels (legends of the lower row below their panel, clear of the curves)."""
+    fig, grid = plt.subplots(2, 2, figsize=(8.4, 4.7), sharex=True)
+    axes = grid.flat
     plot_curves(history, ["prior"], "encoder: $L_{prior}$ (KL, nats)", ylabel="nats", ax=axes[0])
     plot_curves(
         history,
@@ -272,8 +276,13 @@ def vaegan_losses_figure(history: dict[str, list[float]]):
         ylabel="mean D",
         ax=axes[3],
     )
-    axes[3].legend(["D(x)", "D(x~) reconstructions", "D(x_p) prior samples"], fontsize=8)
-    fig.tight_layout()
+    for ax in grid[0]:
+        ax.get_legend().remove()  # one curve each: its title says what it is
+        ax.set_xlabel("")
+    below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False, fontsize=10)
+    grid[1, 0].legend(["discriminator $L_{GAN}$", "decoder $L_{GAN}^{dec}$"], ncol=2, **below)
+    grid[1, 1].legend(["D(x)", "D(x~) reconstructions", "D(x_p) prior samples"], ncol=2, **below)
+    fig.tight_layout(h_pad=0.6)
     return fig
 
 
@@ -287,15 +296,14 @@ def vaegan_samples_figure(
     """Figure 25: the first 100 prior samples after the last of `epochs` epochs, the same ten
     codes after each of `snapshot_epochs` (snapshot_rows: ten images per epoch, a row each),
     and with `manifold` (decoder over a 15x15 grid of z) that grid. uint8 images [N, 28, 28]."""
+    manifold_title = "decoder over a\n15x15 grid of z"
     panels = {
-        f"prior samples Dec(z), z ~ N(0, I), epoch {epochs}": samples[:100],
-        "same z after epochs " + ", ".join(map(str, snapshot_epochs)) + " (rows)": snapshot_rows,
+        f"prior samples Dec(z),\nz ~ N(0, I), epoch {epochs}": samples[:100],
+        "same z after epochs\n" + ", ".join(map(str, snapshot_epochs)) + " (rows)": snapshot_rows,
     }
     if manifold is not None:  # Figure 11's manifold, for the VAE-GAN's decoder
-        panels["decoder over a 15x15 grid of z"] = manifold
-    return grid_row_figure(
-        panels, panel_size=(5.2, 5.6), columns={"decoder over a 15x15 grid of z": 15}
-    )
+        panels[manifold_title] = manifold
+    return grid_row_figure(panels, panel_size=(2.9, 3.3), columns={manifold_title: 15})
 
 
 # Panels of the VAE-GAN diagnosis: (title, [(history key, legend label)], y label, log scale)
@@ -337,26 +345,56 @@ DIAGNOSIS_PANELS = (
 def diagnosis_figure(histories: dict[str, dict[str, list[float]]]):
     """Three panels per epoch for each run in `histories` (label -> history with the diag_*
     keys of helpers.vaegan_diagnosis.DIAGNOSIS_KEYS): posterior vs prior, D's accuracy, and the
-    norm of each loss term's gradient at the decoder. Runs are told apart by line style."""
+    norm of each loss term's gradient at the decoder. A quantity keeps its colour, a run its
+    line style; each panel's legend (the quantities) sits below it, the runs' above the
+    panels, so no legend hides a curve."""
     styles = ("-", "--", ":", "-.")
-    fig, axes = plt.subplots(1, len(DIAGNOSIS_PANELS), figsize=(15, 3.9))
+    fig, axes = plt.subplots(1, len(DIAGNOSIS_PANELS), figsize=(9.4, 4.1), layout="constrained")
     for ax, (title, keys, ylabel, log) in zip(axes, DIAGNOSIS_PANELS, strict=True):
+        quantities = []
         for index, (key, label) in enumerate(keys):
-            for style, (run, history) in zip(styles, histories.items(), strict=False):
+            drawn = False
+            for style, history in zip(styles, histories.values(), strict=False):
                 values = history.get(key)
                 if not values:
                     continue
                 epochs = np.arange(1, len(values) + 1)
-                name = f"{label}, {run}" if len(histories) > 1 else label
-                ax.plot(epochs, values, style, marker="o", ms=3, color=f"C{index}", label=name)
-        ax.set(title=title, xlabel="epoch", ylabel=ylabel)
+                ax.plot(epochs, values, style, marker="o", ms=3, color=f"C{index}")
+                drawn = True
+            if drawn:
+                quantities.append((plt.Line2D([], [], color=f"C{index}", lw=2), label))
+        ax.set_title(textwrap.fill(title, 30), fontsize=10)
+        ax.set_xlabel("epoch", fontsize=9.5)
+        ax.set_ylabel(ylabel, fontsize=9.5)
+        ax.tick_params(labelsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs, not fractions of one
         if log:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:  # a panel whose quantity no run recorded: none
-            ax.legend(fontsize=7)
-    fig.tight_layout()
+        if quantities:  # a panel whose quantity no run recorded: none
+            handles, labels = zip(*quantities, strict=True)
+            ax.legend(
+                handles,
+                [textwrap.fill(label, 28) for label in labels],
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.22),
+                frameon=False,
+                fontsize=9,
+                handlelength=1.5,
+            )
+    if len(histories) > 1:
+        runs = [
+            plt.Line2D([], [], color="0.3", ls=style, marker="o", ms=3)
+            for style, _ in zip(styles, histories, strict=False)
+        ]
+        fig.legend(
+            runs,
+            list(histories)[: len(styles)],
+            loc="outside upper center",
+            ncol=len(runs),
+            frameon=False,
+            fontsize=9.5,
+        )
     return fig
 
 
@@ -398,9 +436,8 @@ def comparison_seeds_figure(seed_rows: dict[str, dict[str, list[float]]], labels
         METRIC_PANELS,
         short,
         MODEL_COLORS,
-        figsize=(2.3 * len(METRIC_PANELS), 3.2),
+        figsize=(9.2, 0.28 * len(means) + 1.0),
         errors={key: f"{key}_sd" for key in keys},
-        rotation=45,
     )
 
 
@@ -460,18 +497,34 @@ def hesitation_figure(
     """Figure 21: per model the share of samples (pairs: name -> [10, 10] shares, most probable
     class x runner-up) on one square-root colour scale; `hesitant` (name -> share in [0, 1])
     goes into each title; the LOOK_ALIKE_CELLS are outlined."""
-    fig, axes = plt.subplots(1, len(pairs), figsize=(3.3 * len(pairs), 3.9), sharey=True)
+    across = min(len(pairs), 4)  # four panels a row: a row of eight prints too small
+    down = -(-len(pairs) // across)
+    fig, grid = plt.subplots(
+        down,
+        across,
+        figsize=(1.9 * across + 0.6, 2.1 * down),
+        squeeze=False,
+        layout="constrained",
+    )
+    axes = list(grid.flat)
     scale = PowerNorm(0.5, vmin=0, vmax=max(100 * pairs[n].max() for n in pairs))
-    for ax, name in zip(axes, pairs, strict=True):
+    for ax in axes[len(pairs) :]:
+        ax.set_axis_off()
+    for index, (ax, name) in enumerate(zip(axes, pairs, strict=False)):
         image = ax.imshow(100 * pairs[name], cmap="Reds", norm=scale)
         for i, j in LOOK_ALIKE_CELLS:
             ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="tab:blue", lw=1.5))
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
-        ax.set_xlabel("runner-up class")
-        ax.set_title(f"{labels[name]}\n{hesitant[name]:.1%} hesitant")
-    axes[0].set_ylabel("most probable class")
-    fig.colorbar(image, ax=axes, shrink=0.8, label="% of samples")
+        ax.tick_params(labelsize=9, length=2, pad=1.5)
+        ax.set_title(f"{labels[name]}\n{hesitant[name]:.1%} hesitant", fontsize=10)
+        if index + across >= len(pairs):  # the lowest panel of its column
+            ax.set_xlabel("runner-up class", fontsize=10)
+        if index % across == 0:
+            ax.set_ylabel("most probable class", fontsize=10)
+    bar = fig.colorbar(image, ax=axes, shrink=0.7, aspect=30)
+    bar.set_label("% of samples", fontsize=10)
+    bar.ax.tick_params(labelsize=9.5)
     return fig
 
 
@@ -484,7 +537,7 @@ def coverage_figure(
     """Figure 22. Left: predicted-class shares (name -> [10] in [0, 1]) as grouped bars, the
     uniform 10 % dotted. Right: histograms of each model's pixel distance to the nearest
     training image (name -> [N]), the copy threshold dotted."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.4))
     width = 0.8 / len(class_shares)
     bins = np.histogram_bin_edges(np.concatenate([nearest[n] for n in class_shares]), 50)
     for index, name in enumerate(class_shares):
@@ -510,8 +563,17 @@ def coverage_figure(
     right.axvline(copy_threshold, color="k", lw=0.8, ls=":")
     right.set(xlabel="pixel distance to the nearest training image", ylabel="density")
     for ax in (left, right):
-        ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
+    fig.tight_layout()
+    # one legend for both panels, below them: inside, eight entries would hide the bars
+    fig.legend(
+        *left.get_legend_handles_labels(),
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=4,
+        frameon=False,
+        fontsize=9.5,
+    )
     return fig
 
 
@@ -519,5 +581,5 @@ def cost_figure(costs: dict[str, dict], labels: dict[str, str]):
     """Figure 23: wall time, training throughput and parameters per model (costs: name ->
     helpers.results.training_cost), coloured by MODEL_COLORS."""
     return bar_panels_figure(
-        costs, COST_PANELS, labels, MODEL_COLORS, figsize=(10, 3.4), rotation=45
+        costs, COST_PANELS, labels, MODEL_COLORS, figsize=(7.6, 0.28 * len(costs) + 1.0)
     )

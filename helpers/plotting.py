@@ -75,14 +75,15 @@ def show_grid(
 
 def grid_row_figure(
     panels: dict[str, np.ndarray],
-    panel_size=(3.6, 4.0),
+    panel_size=(2.1, 2.35),
     columns: int | dict[str, int] = 10,
     per_row: int | None = None,
 ):
     """Sample grids side by side, one panel per entry of `panels` (title -> uint8 images
     [N, H, W]), each `panel_size` inches; `columns` per grid, or a dict title -> columns for
     the panels that differ from 10. With `per_row`, at most that many panels share a row (the
-    rest wrap below, so that each grid stays legible at print width)."""
+    rest wrap below). The report prints a figure at most 186 mm wide and 84 mm high: small
+    panels keep the titles legible there (the grids are images, scaled either way)."""
     width, height = panel_size
     across = min(per_row or len(panels), len(panels))
     down = -(-len(panels) // across)
@@ -151,25 +152,26 @@ def bar_panels_figure(
     colors: dict[str, str],
     figsize,
     errors: dict[str, str] | None = None,
-    rotation: float | None = None,
 ):
-    """One bar chart per (key, title) of `panels`, a bar per entry of `values` (name -> {key:
-    number}) coloured by `colors[name]` and labelled `labels[name]`. With `errors` (key ->
-    key of its standard deviation) every panel draws error bars, 0 where `errors` has none."""
-    fig, axes = plt.subplots(1, len(panels), figsize=figsize)
+    """One horizontal bar chart per (key, title) of `panels`, side by side, a bar per entry of
+    `values` (name -> {key: number}, the first at the top) coloured by `colors[name]`; the
+    panels share the y axis, so `labels[name]` is written once, left of the first panel, and
+    long labels never run into each other. With `errors` (key -> key of its standard
+    deviation) every panel draws error bars, 0 where `errors` has none."""
+    fig, axes = plt.subplots(1, len(panels), figsize=figsize, sharey=True, squeeze=False)
     names = list(values)
-    for ax, (key, title) in zip(axes, panels, strict=True):
+    for ax, (key, title) in zip(axes[0], panels, strict=True):
         bars = {"color": [colors[n] for n in names]}
         if errors is not None:
-            bars["yerr"] = [values[n][errors[key]] if key in errors else 0 for n in names]
-        ax.bar(range(len(names)), [values[n][key] for n in names], **bars)
-        # rotated labels end at their tick, so neighbouring labels do not run into each other
-        ticks = {} if rotation is None else {"rotation": rotation, "ha": "right",
-                                             "rotation_mode": "anchor"}  # fmt: skip
-        ax.set_xticks(range(len(names)), [labels[n] for n in names], **ticks)
-        ax.set_title(title)
-        ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
+            bars["xerr"] = [values[n][errors[key]] if key in errors else 0 for n in names]
+        ax.barh(range(len(names)), [values[n][key] for n in names], **bars)
+        ax.set_title(title, fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))  # few, short
+        ax.grid(axis="x", alpha=0.3)
+    first = axes[0, 0]
+    first.set_yticks(range(len(names)), [labels[n] for n in names])
+    first.invert_yaxis()  # the first entry of `values` on top (shared by every panel)
+    fig.tight_layout(w_pad=0.8)
     return fig
 
 
@@ -187,8 +189,10 @@ def architecture_figure(columns: dict[str, list[tuple[str, str, int]]], title: s
                 "(dcgan.architecture_rows, vae.architecture_rows, training.layer_rows)"
             )
     tallest = max(len(rows) for rows in columns.values())
+    # 0.28 inch a row: the report prints a figure at most 84 mm high, so a taller drawing would
+    # shrink its 10 pt labels below 7 pt
     fig, axes = plt.subplots(
-        1, len(columns), figsize=(4.2 * len(columns), 0.55 * tallest + 1.4), squeeze=False
+        1, len(columns), figsize=(3.5 * len(columns), 0.28 * tallest + 1.0), squeeze=False
     )
     palette = {
         "Dense": "#cfe2f3",
@@ -204,7 +208,7 @@ def architecture_figure(columns: dict[str, list[tuple[str, str, int]]], title: s
         ax.set_ylim(-tallest - 0.5, 0.8)
         ax.set_axis_off()
         total = sum(params for _, _, params in rows)
-        ax.set_title(f"{name}\n{total:,} parameters", fontsize=10)
+        ax.set_title(f"{name}\n{total:,} parameters", fontsize=10.5)
         for index, (kind, shape, _) in enumerate(rows):
             y = -index
             ax.add_patch(
@@ -217,14 +221,16 @@ def architecture_figure(columns: dict[str, list[tuple[str, str, int]]], title: s
                     linewidth=0.8,
                 )
             )
-            ax.text(0.08, y, kind, va="center", ha="left", fontsize=8.5)
-            ax.text(0.92, y, shape, va="center", ha="right", fontsize=8.5, family="monospace")
+            ax.text(0.08, y, kind, va="center", ha="left", fontsize=10)
+            ax.text(0.92, y, shape, va="center", ha="right", fontsize=10, family="monospace")
             if index:
-                ax.annotate(
+                ax.annotate(  # between the layer name and the shape, clear of both
                     "",
-                    xy=(0.5, y + 0.38),
-                    xytext=(0.5, y + 0.62),
-                    arrowprops=dict(arrowstyle="->", color="#555555", lw=0.8),
+                    xy=(0.62, y + 0.38),
+                    xytext=(0.62, y + 0.62),
+                    arrowprops=dict(
+                        arrowstyle="->,head_length=0.2,head_width=0.12", color="#555555", lw=0.8
+                    ),
                 )
     if title:
         fig.suptitle(title, fontsize=11)
@@ -249,7 +255,9 @@ def latent_scatter(latents: dict[str, tuple[np.ndarray, np.ndarray]], title: str
     """One scatter per model of its test-set posterior means coloured by digit; `latents` maps
     a model name to (means [N, L], labels [N]); codes with L > 2 are shown on their first two
     principal components. Returns the figure."""
-    fig, axes = plt.subplots(1, len(latents), figsize=(6 * len(latents), 5.2), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(latents), figsize=(4.4 * len(latents) + 0.6, 4.2), squeeze=False
+    )
     scatter = None
     for ax, (name, (means, labels)) in zip(axes[0], latents.items(), strict=True):
         points, (xlabel, ylabel) = principal_plane(means)

@@ -161,13 +161,13 @@ def test_vaegan_samples_figure_shows_the_manifold_only_when_given():
     rows = np.full((20, 28, 28), 7, np.uint8)
     fig = figures.vaegan_samples_figure(samples, rows, [1, 2], 2)
     assert [ax.get_title() for ax in fig.axes] == [
-        "prior samples Dec(z), z ~ N(0, I), epoch 2",
-        "same z after epochs 1, 2 (rows)",
+        "prior samples Dec(z),\nz ~ N(0, I), epoch 2",
+        "same z after epochs\n1, 2 (rows)",
     ]
     assert fig.axes[0].get_images()[0].get_array().shape == (10 * 30 - 2, 10 * 30 - 2)  # 100
     manifold = np.zeros((225, 28, 28), np.uint8)
     fig = figures.vaegan_samples_figure(samples, rows, [1, 2], 2, manifold=manifold)
-    assert fig.axes[2].get_title() == "decoder over a 15x15 grid of z"
+    assert fig.axes[2].get_title() == "decoder over a\n15x15 grid of z"
     assert fig.axes[2].get_images()[0].get_array().shape == (15 * 30 - 2, 15 * 30 - 2)
 
 
@@ -198,13 +198,13 @@ def test_comparison_seeds_figure_draws_the_mean_over_seeds_with_its_spread():
     fig = figures.comparison_seeds_figure(seed_rows, LABELS)
     assert [ax.get_title() for ax in fig.axes] == [title for _, title in figures.METRIC_PANELS]
     bars = [p for p in fig.axes[0].patches]
-    assert [bar.get_height() for bar in bars] == [1.0, 2.0, 4.0]  # the means
+    assert [bar.get_width() for bar in bars] == [1.0, 2.0, 4.0]  # the means
     assert [to_hex(bar.get_facecolor()) for bar in bars] == [
         to_hex(figures.MODEL_COLORS[name]) for name in LABELS
     ]
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["real", "DCGAN", "VAE"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["real", "DCGAN", "VAE"]
     segments = fig.axes[0].collections[0].get_segments()  # the error bars: mean ± sd
-    spans = [float(seg[1][1] - seg[0][1]) for seg in segments]
+    spans = [float(seg[1][0] - seg[0][0]) for seg in segments]
     np.testing.assert_allclose(spans, [0.0, 2 * np.sqrt(2.0), 4.0])
 
 
@@ -215,8 +215,8 @@ def test_cost_figure_has_a_panel_per_cost():
     }
     fig = figures.cost_figure(costs, LABELS)
     assert [ax.get_title() for ax in fig.axes] == [title for _, title in figures.COST_PANELS]
-    assert [bar.get_height() for bar in fig.axes[0].patches] == [10.0, 20.0]
-    assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["DCGAN", "VAE"]
+    assert [bar.get_width() for bar in fig.axes[0].patches] == [10.0, 20.0]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["DCGAN", "VAE"]
 
 
 def test_hesitation_figure_shares_one_colour_scale_and_outlines_the_look_alikes():
@@ -235,14 +235,16 @@ def test_hesitation_figure_shares_one_colour_scale_and_outlines_the_look_alikes(
 def test_coverage_figure_draws_class_shares_and_nearest_distance_histograms():
     shares = {"real": [0.1] * 10, "vae": [0.0, 0.2] * 5}
     nearest = {"real": np.linspace(1.0, 5.0, 50), "vae": np.linspace(2.0, 9.0, 50)}
-    left, right = figures.coverage_figure(shares, nearest, LABELS, copy_threshold=3.0).axes
+    fig = figures.coverage_figure(shares, nearest, LABELS, copy_threshold=3.0)
+    left, right = fig.axes
     heights = [bar.get_height() for bar in left.patches]
     assert heights == pytest.approx([10.0] * 10 + [0.0, 20.0] * 5)
     assert horizontal_lines(left) == [10]
     assert [p.get_label() for p in right.patches] == ["real (held-out)", "VAE"]
     threshold = [line for line in right.get_lines() if list(line.get_xdata()) == [3.0, 3.0]]
     assert len(threshold) == 1
-    assert legend_texts(left) == legend_texts(right) == ["real (held-out)", "VAE"]
+    (legend,) = fig.legends  # one for both panels, below them
+    assert [text.get_text() for text in legend.get_texts()] == ["real (held-out)", "VAE"]
 
 
 def test_fid_seeds_figure_draws_the_mean_the_band_and_each_seeds_stop():

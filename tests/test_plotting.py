@@ -171,19 +171,21 @@ def test_bar_panels_figure_draws_each_value_with_its_colour_label_and_error():
     panels = [("fid", "FID"), ("kid", "KID")]
     labels, colors = {"a": "model A", "b": "model B"}, {"a": "tab:blue", "b": "tab:red"}
     fig = plotting.bar_panels_figure(
-        values, panels, labels, colors, figsize=(4, 3), errors={"kid": "kid_std"}, rotation=45
+        values, panels, labels, colors, figsize=(4, 3), errors={"kid": "kid_std"}
     )
     assert [ax.get_title() for ax in fig.axes] == ["FID", "KID"]
     for ax, key in zip(fig.axes, ("fid", "kid"), strict=True):
-        assert [bar.get_height() for bar in ax.patches] == [values["a"][key], values["b"][key]]
-        assert [t.get_text() for t in ax.get_xticklabels()] == ["model A", "model B"]
-        assert ax.get_xticklabels()[0].get_rotation() == 45
+        assert [bar.get_width() for bar in ax.patches] == [values["a"][key], values["b"][key]]
+        assert [bar.get_y() + bar.get_height() / 2 for bar in ax.patches] == [0, 1]
+    # the labels once, left of the first panel, the first entry at the top
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["model A", "model B"]
+    assert fig.axes[0].yaxis_inverted() and fig.axes[1].get_shared_y_axes().joined(*fig.axes)
     assert matplotlib.colors.to_hex(fig.axes[0].patches[1].get_facecolor()) == "#d62728"
     # error bars: KID's standard deviations, zero-length ones on the FID panel
     kid_errors = bars_of(fig.axes[1]).errorbar.lines[2][0].get_segments()
-    assert [seg[1, 1] - seg[0, 1] for seg in kid_errors] == pytest.approx([0.2, 0.1])
+    assert [seg[1, 0] - seg[0, 0] for seg in kid_errors] == pytest.approx([0.2, 0.1])
     fid_errors = bars_of(fig.axes[0]).errorbar.lines[2][0].get_segments()
-    assert [seg[1, 1] - seg[0, 1] for seg in fid_errors] == [0, 0]
+    assert [seg[1, 0] - seg[0, 0] for seg in fid_errors] == [0, 0]
     plain = plotting.bar_panels_figure(values, panels, labels, colors, figsize=(4, 3))
     assert bars_of(plain.axes[0]).errorbar is None
     plt.close("all")
