@@ -51,8 +51,9 @@ from helpers.runs import atomic_write_json, write_kept_record  # noqa: E402
 # name: (what changes, config overrides), the overrides read from the recipe's config
 VARIANTS = (
     "recipe", "control", "no-feature", "own-networks", "no-warmup", "short-warmup", "no-pixel",
-    "d-batchnorm", "gamma-1",
+    "weak-pixel", "half-gan-epochs", "d-batchnorm", "gamma-1",
 )  # fmt: skip
+WEAK_PIXEL = 0.3  # the pixel weight of the "weak-pixel" variant, against the recipe's
 SHORT_WARMUP = 4  # warm-up epochs of the "short-warmup" variant of a recipe with a warm-up
 # The VAE-GAN with networks of its own, set against a recipe that starts from notebook 03's VAE:
 # a convolutional encoder and a DCGAN-like decoder, trained first as a plain VAE for 10 epochs
@@ -95,6 +96,11 @@ def variants_of(recipe) -> dict[str, tuple[str, dict]]:
                          warmup(SHORT_WARMUP)),
         "no-pixel": ("no pixel term: the feature term alone (Larsen et al.)",
                      {"pixel_weight": 0.0}),
+        "weak-pixel": (f"pixel term weight {WEAK_PIXEL:g} instead of {recipe.pixel_weight:g}",
+                       {"pixel_weight": WEAK_PIXEL}),
+        "half-gan-epochs": (f"{gan_epochs // 2} GAN epochs instead of {gan_epochs}",
+                            {"epochs": recipe.epochs - gan_epochs + gan_epochs // 2,
+                             "snapshot_epochs": (1,)}),
         "d-batchnorm": ("batch norm in D (Larsen et al., DCGAN)",
                         {"discriminator_batchnorm": True}),
         "gamma-1": (f"γ = 1 instead of {recipe.gamma:g}", {"gamma": 1.0}),
@@ -107,6 +113,10 @@ def variants_of(recipe) -> dict[str, tuple[str, dict]]:
         variants.pop("no-warmup")
     if not recipe.pixel_weight or recipe.warmup_epochs:  # a warm-up trains on the pixel term
         variants.pop("no-pixel")
+    if not recipe.pixel_weight or recipe.pixel_weight == WEAK_PIXEL:
+        variants.pop("weak-pixel")
+    if gan_epochs < 2:
+        variants.pop("half-gan-epochs")
     if not recipe.pixel_weight or not recipe.feature_weight:
         variants.pop("control")  # the control trains on the pixel term alone
         variants.pop("no-feature")

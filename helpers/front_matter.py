@@ -141,7 +141,7 @@ ADDED = (
     "**A second latent size**: the VAE and the VAE-GAN are trained at latent dimension 16 "
     "besides the paper's 2.",
     "**The VAE-GAN** {larsen}, which the paper names as future work and does not train: here "
-    "the trained VAE fine-tuned for {vaegan_epochs} epochs of {vaegan_images:,} images by "
+    "the trained VAE fine-tuned for {vaegan_epochs} of {vaegan_images:,} images by "
     "Larsen et al.'s losses, with γ {gamma:g}, a pixel term on the digits' grey levels (weight "
     "{pixel_weight:g}) beside the feature term, and D {d_batchnorm} batch norm, chosen on the "
     "validation images by the ablation in the appendix; beside it a control, the same "
@@ -200,7 +200,7 @@ def differences_markdown(
         "training": TRAINING_SET,
         "seeds": ", ".join(str(seed) for seed in seeds),
         "larsen": cite("larsen2016"),
-        "vaegan_epochs": vaegan.get("epochs", 0),
+        "vaegan_epochs": gan_epochs_text(run_configs),
         "vaegan_images": vaegan.get("train_size") or TRAINING_SET,
         "gamma": vaegan.get("gamma", 0),
         "pixel_weight": vaegan.get("pixel_weight", 0),
@@ -248,6 +248,16 @@ def paper_profile_sentence(paper_configs: dict[str, dict]) -> str:
     )
 
 
+def gan_epochs_text(run_configs: dict[str, dict]) -> str:
+    """ "2 epochs" or "2 epochs (4 at latent 16)": the VAE-GAN's GAN epochs per latent size."""
+    first = run_configs.get("vaegan", {}).get("epochs", 0)
+    text = f"{first} epoch{'s' if first != 1 else ''}"
+    second = run_configs.get("vaegan_z16", {}).get("epochs")
+    if second is not None and second != first:
+        text += f" ({second} at latent 16)"
+    return text
+
+
 def fid_sentence(record) -> str:
     """FID of every scored model, mean ± sd over the seeds, grouped by latent size."""
     rows = record.seed_rows
@@ -287,7 +297,7 @@ def abstract_markdown(record, claims, run_configs: dict[str, dict]) -> str:
     if vaegan:
         done += (
             f", and the VAE-GAN the paper names as future work {cite('larsen2016')} as that "
-            f"VAE fine-tuned for {vaegan.get('epochs')} epochs by the GAN's losses, beside a "
+            f"VAE fine-tuned for {gan_epochs_text(run_configs)} by the GAN's losses, beside a "
             "control fine-tuned the same way without the discriminator"
         )
     done += (
@@ -315,4 +325,5 @@ __all__ = [
     "differences",
     "differences_markdown",
     "fid_sentence",
+    "gan_epochs_text",
 ]

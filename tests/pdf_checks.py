@@ -40,6 +40,16 @@ def table_headers_in_pdf(pdf: Path, headers: list[str]) -> list[str]:
     return list(headers) if best is None else best
 
 
+def front_pages(pages: list[str]) -> int:
+    """How many pages come before the first chapter (the abstract, the differences from the
+    paper, the settings): the first chapter starts on the first page with a line that begins
+    with its heading, "01 — "."""
+    for index, page in enumerate(pages):
+        if any(line.strip().startswith("01 — ") for line in page.splitlines()):
+            return index
+    raise ValueError("no page has the first chapter's heading")
+
+
 def main_part_pages(pages: list[str]) -> int:
     """How many pages come before the References: the report's main part (its chapters), whose
     length tests/test_report_layout.py bounds. The References page is the first whose text has

@@ -194,3 +194,15 @@ def test_the_seed_and_the_validation_split_name_different_checkpoints():
     assert dataclasses.replace(config, validation_size=5000).fingerprint() != config.fingerprint()
     with pytest.raises(ConfigError, match="validation_size"):
         make_config("vae", "smoke", validation_size=0)
+
+
+def test_latent_fields_apply_to_their_latent_size_unless_the_epochs_are_set():
+    from helpers.config import LATENT_FIELDS
+
+    fields = LATENT_FIELDS["vaegan"]["cpu"][16]
+    second = make_config("vaegan", "cpu", latent_dim=16)
+    first = make_config("vaegan", "cpu", latent_dim=2)
+    assert second.epochs == fields["epochs"] != first.epochs
+    assert second.snapshot_epochs == fields["snapshot_epochs"]
+    assert make_config("vaegan", "cpu", latent_dim=16, epochs=3).epochs == 3  # caller's budget
+    assert make_config("vaegan", "cpu").epochs == first.epochs  # the profile's latent size

@@ -15,7 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import report
-from tests.pdf_checks import main_part_pages, pdf_pages_text, table_headers_in_pdf
+from tests.pdf_checks import front_pages, main_part_pages, pdf_pages_text, table_headers_in_pdf
 from tests.test_report import (
     PageView,
     assert_reads_well,
@@ -326,7 +326,9 @@ def test_html_has_a_fixed_side_contents_with_figure_anchors(layout_report):
 # --- the published report ----------------------------------------------------------------------
 
 PUBLISHED_PDF = Path(__file__).resolve().parents[1] / "report" / f"{report.REPORT_NAME}.pdf"
-# The chapters fit in 30 A4 pages; the references and the appendix follow them
+# The front matter (abstract, differences from the paper, settings) fits in 3 A4 pages and the
+# chapters in 30; the references and the appendix follow them
+FRONT_MAX_PAGES = 3
 MAIN_PART_MAX_PAGES = 30
 
 
@@ -351,15 +353,24 @@ def test_published_report_holds_the_latent_explorer_and_stays_light():
     assert explorer.PRINT_NOTE in text
 
 
-def test_published_report_main_part_fits_in_thirty_pages():
+def test_published_report_front_in_three_pages_and_chapters_in_thirty():
     require_tools("pdftotext")
     assert PUBLISHED_PDF.is_file(), f"{PUBLISHED_PDF} is missing: run `make report`"
     pages = pdf_pages_text(PUBLISHED_PDF)
-    main = main_part_pages(pages)
-    assert main <= MAIN_PART_MAX_PAGES, (
-        f"the report's main part runs to {main} pages (at most {MAIN_PART_MAX_PAGES})"
+    front = front_pages(pages)
+    chapters = main_part_pages(pages) - front
+    assert 1 <= front <= FRONT_MAX_PAGES, f"the front matter runs to {front} pages"
+    assert chapters <= MAIN_PART_MAX_PAGES, (
+        f"the report's chapters run to {chapters} pages (at most {MAIN_PART_MAX_PAGES})"
     )
     assert pages[-1].strip(), "the PDF ends on a blank page"
+
+
+def test_front_pages_counts_the_pages_before_the_first_chapter():
+    pages = ["Title\nAbstract", "Differences", "01 — Theory: derived\ntext", "References"]
+    assert front_pages(pages) == 2
+    with pytest.raises(ValueError, match="first chapter"):
+        front_pages(["Abstract only"])
 
 
 def test_main_part_pages_counts_the_pages_before_the_references_heading():
