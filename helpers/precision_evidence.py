@@ -9,7 +9,7 @@ the validation split), read and summarised for the report:
 
 from __future__ import annotations
 
-from helpers.runs import read_kept_record
+from helpers.results import read_kept_record
 from helpers.tables import markdown_table
 
 PRECISION_FID_NAME = "dcgan_precision_fid"
