@@ -370,8 +370,8 @@ def vaegan_verdict(ev: Evidence) -> Verdict:
     recall and coverage against the DCGAN."""
     latent = ev.vaegan_label.partition("_z")[2] or "2"
     claim = (
-        "A VAE-GAN (future work) combines the VAE's encoder and coverage with the GAN's "
-        f"sharpness (latent dimension {latent})."
+        "A VAE-GAN (the paper's future work) joins the VAE's encoder to the GAN's sharpness "
+        f"and coverage (latent dimension {latent})."
     )
     shown = "the VAE-GAN chapter (samples, reconstructions, the control), metrics table"
     rule = (

@@ -157,3 +157,12 @@ def test_the_guard_fails_when_a_published_result_changes(tmp_path):
     (copy / "comparison.json").write_text(__import__("json").dumps(comparison))
     missing = missing_statements(copy, REPORT_HTML)
     assert any("DCGAN" in statement for statement in missing)
+
+
+def test_readme_time_table_states_the_published_from_scratch_run():
+    """The README's measured Time row is `readme_time_row` of the published timings: paste its
+    output there when a run retrains the models."""
+    from helpers.report import readme_time_row
+
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    assert readme_time_row("cpu") in readme.splitlines()

@@ -71,6 +71,7 @@ from helpers.report.publishing import (  # noqa: F401
     newest_per_figure,
     publish_run,
     readme_results,
+    readme_time_row,
     resumed_models,
     update_readme,
 )

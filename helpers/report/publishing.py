@@ -234,6 +234,31 @@ def _explorer_lines(root: Path, folder: Path) -> list[str]:
     return [f"![{text}](figures/{EXPLORER_SHOT})", f"*{text[0].upper() + text[1:]}.*", ""]
 
 
+def readme_time_row(profile: str) -> str:
+    """The README's Time table row of the CPU that trained the published models from scratch,
+    from results/<profile>/report_timings.json (its `from_scratch` block) and the DCGAN's
+    record: "| CPU | precision | total (per notebook), measured ... | DCGAN minutes |"."""
+    from helpers.record import read_record
+    from helpers.reproducibility import cpu_label
+    from helpers.runs import read_json
+
+    folder = published_results_dir(profile)
+    scratch = read_json(folder / "report_timings.json").get("from_scratch")
+    if not scratch:
+        raise ReportError(f"no from_scratch block in {_relative(folder)}/report_timings.json")
+    dcgan = read_record(folder / "dcgan.json")
+    times = scratch["notebooks"]
+    per_notebook = ", ".join(f"{Path(name).stem[:2]} {s / 60:.1f}" for name, s in times.items())
+    dcgan_minutes = times.get("02_dcgan.ipynb", 0.0) / 60
+    return (
+        f"| {cpu_label(scratch)} | {dcgan.config['precision'].replace('_', ' ')} | "
+        f"{sum(times.values()) / 60:.1f} min ({per_notebook}), measured at commit "
+        f"`{scratch['git_commit'][:7]}`: the run that trained the published models "
+        f"(`from_scratch` in `results/{profile}/report_timings.json`) | {dcgan_minutes:.0f} min "
+        f"({dcgan.config['epochs']} epochs per seed) |"
+    )
+
+
 def update_readme(profile: str, readme: Path | None = None) -> Path:
     """Replace the text between README_START and README_END in README.md by readme_results."""
     readme = readme or project_root() / "README.md"
