@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import nbformat
+import numpy as np
 import pytest
 
 from helpers import dcgan, metrics, vaegan_report
@@ -109,6 +110,21 @@ def generator_widths_halved() -> bool:
     return all(2 * ours == theirs for ours, theirs in pairs)
 
 
+def reference_of_five_thousand_test_digits() -> bool:
+    return read_json(PUBLISHED / "comparison.json")["samples_per_row"] == 5000
+
+
+def grey_pixels_between_ten_and_ninety_percent() -> bool:
+    images = np.zeros((1, 28, 28), np.uint8)
+    images[0, 0, :4] = (25, 26, 229, 230)  # 25/255 < 10 % < 26/255, 229/255 < 90 % < 230/255
+    return metrics.grey_pixel_share(images) == 2 / 784
+
+
+def missing_below_half_the_fair_share() -> bool:
+    default = inspect.signature(metrics.class_coverage).parameters["min_share"].default
+    return default / metrics.NUM_CLASSES == 0.05
+
+
 def faint_range_five_to_thirty_percent() -> bool:
     return metrics.FAINT_RANGE == (0.05, 0.3)
 
@@ -147,6 +163,21 @@ CLAIMS = [
         probe_of_four_thousand_codes,
     ),
     Claim("04_vaegan", "(the first 4,000\ntest codes", probe_of_four_thousand_codes),
+    Claim(
+        "04_vaegan",
+        "(between 10 % and 90 % intensity)",
+        grey_pixels_between_ten_and_ninety_percent,
+    ),
+    Claim(
+        "05_comparison",
+        "every other test digit (5,000 digits",
+        reference_of_five_thousand_test_digits,
+    ),
+    Claim(
+        "05_comparison",
+        "classes below half their fair share (5 %)",
+        missing_below_half_the_fair_share,
+    ),
     Claim(
         "03_vae",
         "the loss falls quickly in the first epochs and then levels off",
