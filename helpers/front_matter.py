@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helpers.bibliography import cite
-from helpers.reproducibility import FIELD_LABELS, PAPER_STATED, TRAINING_SET
+from helpers.reproducibility import FIELD_LABELS, PAPER_STATED, TRAINING_SET, value_text
 from helpers.results import model_label
 from helpers.seeds import summarise
 
@@ -155,11 +155,7 @@ def _value_text(value) -> str:
                 "float32"}.get(value, value)  # fmt: skip
     if value is None:
         return f"all {TRAINING_SET:,}"
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(str(v) for v in value) + ")"
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 10_000:
-        return f"{value:,}"
-    return str(value)
+    return value_text(value)
 
 
 def _same(run_value, paper_value) -> bool:

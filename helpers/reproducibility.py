@@ -102,6 +102,12 @@ def _setting_text(name: str, value, validation: int | None = None) -> str:
         if validation:
             return f"{TRAINING_SET - validation:,} (all but the validation split)"
         return f"{TRAINING_SET:,} (all)"
+    return value_text(value)
+
+
+def value_text(value) -> str:
+    """A config value for a reader: "(256, 128, 64)" for a sequence, "30,000" for a large
+    count, else as Python prints it."""
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(str(v) for v in value) + ")"
     if isinstance(value, int) and not isinstance(value, bool) and value >= 10_000:
@@ -231,4 +237,5 @@ __all__ = [
     "provenance",
     "settings_markdown",
     "settings_rows",
+    "value_text",
 ]
