@@ -399,7 +399,7 @@ def test_pair_tags_become_classes_of_code_and_markdown_cells(tmp_path):
         tmp_path,
         "01_a",
         [
-            new_code_cell("1", metadata={"tags": ["report-pair-first"]}),
+            new_code_cell("1", metadata={"tags": ["report-pair-first", "report-new-page"]}),
             new_code_cell("2", metadata={"tags": ["report-pair"]}),
             new_markdown_cell("**Figure 1 —** One.", metadata={"tags": ["report-pair"]}),
             new_markdown_cell("Not paired."),
@@ -408,5 +408,6 @@ def test_pair_tags_become_classes_of_code_and_markdown_cells(tmp_path):
     cells = report.merge_notebooks([path]).cells
     classes = [cell.metadata.get("report_classes", "").split() for cell in cells]
     assert "report-pair-first" in classes[0] and "report-pair" in classes[1]
+    assert "report-new-page" in classes[0] and "report-new-page" not in classes[1]
     assert "report-pair" in classes[2]
     assert "report-pair" not in classes[3] and "report-pair-first" not in classes[3]

@@ -30,6 +30,8 @@ HIDE_OUTPUT_TAGS = {"remove_output", "remove-output", "report-hide-output"}
 SHOW_CODE_TAG = "report-show-code"
 # Two figures abreast with their captions below: figure, figure, caption, caption
 PAIR_TAGS = {"report-pair-first", "report-pair"}
+# a cell tagged report-new-page starts a printed page (a block of figures kept on one page)
+NEW_PAGE_TAG = "report-new-page"
 APPENDIX_TITLE = "Appendix"
 _DROPPED_MIME = ("application/vnd.jupyter.widget-view+json",)
 _DEPS_HINT = "run `make report-deps` (installs Debian's chromium and poppler-utils)"

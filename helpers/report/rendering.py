@@ -22,6 +22,7 @@ from helpers.report.common import (
     CAPTION_TAG,
     FRONT_TAG,
     HIDE_OUTPUT_TAGS,
+    NEW_PAGE_TAG,
     PAIR_TAGS,
     REFERENCES_TAG,
     REPORT_NAME,
@@ -54,7 +55,8 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
     report-references follow the last notebook; cells tagged report-appendix follow them,
     under an "Appendix" heading that starts a new PDF page.
     Cells tagged report-pair-first / report-pair get those names as classes: the template sets
-    them two abreast (figure, figure, caption, caption: a 2 x 2 block with captions below).
+    them two abreast (figure, figure, caption, caption: a 2 x 2 block with captions below); a
+    cell tagged report-new-page gets that class, which starts a printed page.
     """
     merged = nbformat.v4.new_notebook()
     front: list = []
@@ -86,7 +88,7 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
                     cell.metadata["report_print_code"] = True
             if cell.cell_type == "markdown" and _CAPTION.match(cell.source):
                 cell.metadata["tags"] = [*cell.metadata.get("tags", []), CAPTION_TAG]
-            pair = sorted(tags & PAIR_TAGS)  # two figures abreast, captions below (CSS)
+            pair = sorted(tags & (PAIR_TAGS | {NEW_PAGE_TAG}))  # abreast / a new page (CSS)
             if pair:
                 classes = cell.metadata.get("report_classes", "")
                 cell.metadata["report_classes"] = " ".join([classes, *pair]).strip()
