@@ -100,7 +100,7 @@ def criterion_figure(
         left.plot(x, density, color=colour, ls="--", label=rf"$p_g = \mathcal{{N}}({m:g}, 1)$")
     left.set_xlabel("$x$")
     left.set_ylabel("density")
-    left.legend(fontsize=9, frameon=False)
+    left.legend(fontsize=9, framealpha=0.9)
     left.set_title("the generator's distribution slides")
 
     right.plot(shifts, criterion, color="k", lw=2, label=r"$C(G) = V(D^*, G)$ by quadrature")
@@ -281,7 +281,9 @@ def vaegan_losses_figure(history: dict[str, list[float]]):
         ax.set_xlabel("")
     below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False, fontsize=10)
     grid[1, 0].legend(["discriminator $L_{GAN}$", "decoder $L_{GAN}^{dec}$"], ncol=2, **below)
-    grid[1, 1].legend(["D(x)", "D(x~) reconstructions", "D(x_p) prior samples"], ncol=2, **below)
+    grid[1, 1].legend(
+        ["$D(x)$", r"$D(\tilde x)$ reconstructions", "$D(x_p)$ prior samples"], ncol=2, **below
+    )
     fig.tight_layout(h_pad=0.6)
     return fig
 
@@ -483,7 +485,7 @@ def fid_seeds_figure(stopping: dict[str, list[dict]], labels: dict[str, str]):
     ax.set_ylabel("FID on the validation split")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper right")
+    ax.legend(fontsize=9, loc="lower left")  # below the early epochs' high FIDs: no data there
     return fig
 
 

@@ -153,7 +153,11 @@ def test_vaegan_losses_figure_draws_each_loss_in_its_panel():
     fig = figures.vaegan_losses_figure(history)
     assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1, 2, 3]
     np.testing.assert_array_equal(fig.axes[3].get_lines()[2].get_ydata(), history["d_fake"])
-    assert legend_texts(fig.axes[3]) == ["D(x)", "D(x~) reconstructions", "D(x_p) prior samples"]
+    assert legend_texts(fig.axes[3]) == [
+        "$D(x)$",
+        r"$D(\tilde x)$ reconstructions",
+        "$D(x_p)$ prior samples",
+    ]
 
 
 def test_vaegan_samples_figure_shows_the_manifold_only_when_given():
