@@ -252,8 +252,8 @@ def readme_time_row(profile: str) -> str:
     dcgan_minutes = times.get("02_dcgan.ipynb", 0.0) / 60
     return (
         f"| {cpu_label(scratch)} | {dcgan.config['precision'].replace('_', ' ')} | "
-        f"{sum(times.values()) / 60:.1f} min ({per_notebook}), measured at commit "
-        f"`{scratch['git_commit'][:7]}`: the run that trained the published models "
+        f"{sum(times.values()) / 60:.1f} min ({per_notebook}), measured in the run that "
+        f"trained the published models, at {scratch['git_commit'][:7]} "
         f"(`from_scratch` in `results/{profile}/report_timings.json`) | {dcgan_minutes:.0f} min "
         f"({dcgan.config['epochs']} epochs per seed) |"
     )
