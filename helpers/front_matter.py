@@ -128,24 +128,40 @@ DIFFERENCES: tuple[Difference, ...] = (
     ),
 )
 
-# Departures of every run from the paper's setup that no single config field says
+# Departures of every run from the paper's setup that no single config field says, each with
+# the value it needs (None: every run): (needs, text to format)
 ADDED = (
-    "**Held-out validation images**: the last {validation:,} training images are kept out of "
-    "training, and every choice made by looking at a score is made on them; the paper trains on "
-    "all {training:,}.",
-    "**Seeds**: every model is trained once per seed (seeds {seeds}) and every claim is decided "
-    "over the seeds; the paper reports one run.",
-    "**Metrics**: the paper compares samples by eye; this run scores them with FID, KID, "
-    "precision, recall, coverage and sharpness in the features of a digit classifier, and FID, "
-    "recall and coverage again on principal components of the pixels.",
-    "**A second latent size**: the VAE and the VAE-GAN are trained at latent dimension 16 "
-    "besides the paper's 2.",
-    "**The VAE-GAN** {larsen}, which the paper names as future work and does not train: here "
-    "the trained VAE fine-tuned for {vaegan_epochs} of {vaegan_images:,} images by "
-    "Larsen et al.'s losses, with γ {gamma:g}, a pixel term on the digits' grey levels (weight "
-    "{pixel_weight:g}) beside the feature term, and D {d_batchnorm} batch norm, chosen on the "
-    "validation images by the ablation in the appendix; beside it a control, the same "
-    "fine-tuning without the discriminator.",
+    (
+        "validation",
+        "**Held-out validation images**: the last {validation:,} training images are kept out "
+        "of training, and every choice made by looking at a score is made on them; the paper "
+        "trains on all {training:,}.",
+    ),
+    (
+        None,
+        "**Seeds**: every model is trained once per seed (seeds {seeds}) and every claim is "
+        "decided over the seeds; the paper reports one run.",
+    ),
+    (
+        None,
+        "**Metrics**: the paper compares samples by eye; this run scores them with FID, KID, "
+        "precision, recall, coverage and sharpness in the features of a digit classifier, and "
+        "FID, recall and coverage again on principal components of the pixels.",
+    ),
+    (
+        None,
+        "**A second latent size**: the VAE and the VAE-GAN are trained at latent dimension 16 "
+        "besides the paper's 2.",
+    ),
+    (
+        "vaegan",
+        "**The VAE-GAN** {larsen}, which the paper names as future work and does not train: "
+        "here the trained VAE fine-tuned for {vaegan_epochs} of {vaegan_images:,} images by "
+        "Larsen et al.'s losses, with γ {gamma:g}, a pixel term on the digits' grey levels "
+        "(weight {pixel_weight:g}) beside the feature term, and D {d_batchnorm} batch norm, "
+        "chosen on the validation images by the ablation in the appendix; beside it a "
+        "control, the same fine-tuning without the discriminator.",
+    ),
 )
 
 
@@ -201,13 +217,9 @@ def differences_markdown(
         "gamma": vaegan.get("gamma", 0),
         "pixel_weight": vaegan.get("pixel_weight", 0),
         "d_batchnorm": "with" if vaegan.get("discriminator_batchnorm") else "without",
+        "vaegan": bool(vaegan),
     }
-    for text in ADDED:
-        if "{vaegan_epochs" in text and not vaegan:
-            continue
-        if "{validation" in text and not values["validation"]:
-            continue
-        lines.append("- " + text.format(**values))
+    lines += ["- " + text.format(**values) for needs, text in ADDED if not needs or values[needs]]
     profile_text = paper_profile_sentence(paper_configs) if paper_configs else ""
     return "\n".join(lines) + ("\n\n" + profile_text if profile_text else "")
 
